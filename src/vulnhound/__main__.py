@@ -1,0 +1,3 @@
+from vulnhound.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""The port every analyzer implements: the taint engine, pattern rules, models, SARIF import.
+
+An analyzer sees the whole set of decoded files at once (the taint engine needs the
+whole program) and returns findings plus what it could not analyse. It never prints,
+never exits and never touches the network except through the egress guard it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from vulnhound.findings import Finding
+from vulnhound.rules.catalog import RuleCatalog, RuleInfo
+from vulnhound.sources import Skipped, SourceFile
+
+if TYPE_CHECKING:
+    from vulnhound.config import Config
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """What an analyzer may use besides the files themselves."""
+
+    config: Config
+    rules: RuleCatalog
+    # Called once per finished file so the CLI can draw progress; may be a no-op.
+    progress: Callable[[int], None] = field(default=lambda _n: None)
+
+
+@dataclass(frozen=True)
+class AnalyzerOutput:
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    # Free-form per-analyzer statistics for the result (e.g. tokens used by a model).
+    stats: tuple[tuple[str, float], ...] = ()
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """An analysis pass over the decoded files of a scan."""
+
+    @property
+    def name(self) -> str: ...
+
+    def languages(self) -> frozenset[str]:
+        """Languages this analyzer reads; the pipeline gives it only such files."""
+        ...
+
+    def rules(self, catalog: RuleCatalog) -> Sequence[RuleInfo]:
+        """The rules this analyzer can report, for SARIF's rule table and `vulnhound rules`."""
+        ...
+
+    def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput: ...

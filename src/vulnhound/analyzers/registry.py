@@ -1,0 +1,34 @@
+"""Analyzers by name. Factories import lazily so that unused analyzers cost nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from vulnhound.analyzers.interface import Analyzer
+from vulnhound.errors import ConfigError
+
+# name -> "module:factory". Factories take no arguments; configuration comes in the context.
+_ANALYZERS: dict[str, str] = {
+    "patterns": "vulnhound.analyzers.patterns:PatternAnalyzer",
+}
+# Run when the configuration names none.
+DEFAULT_ANALYZERS: tuple[str, ...] = ("patterns",)
+
+
+def available() -> list[str]:
+    return sorted(_ANALYZERS)
+
+
+def register(name: str, target: str) -> None:
+    """Add an analyzer (``"package.module:Factory"``), e.g. from a plugin."""
+    _ANALYZERS[name] = target
+
+
+def create(name: str) -> Analyzer:
+    target = _ANALYZERS.get(name)
+    if target is None:
+        raise ConfigError(f"unknown analyzer '{name}' (available: {', '.join(available())})")
+    module_name, _, attribute = target.partition(":")
+    factory: Callable[[], Analyzer] = getattr(import_module(module_name), attribute)
+    return factory()

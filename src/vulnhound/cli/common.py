@@ -1,0 +1,87 @@
+"""Options shared by the subcommands that run a scan."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from vulnhound.config import Config, load_config
+from vulnhound.findings import Confidence, Severity
+from vulnhound.result import ScanResult
+from vulnhound.scanner import ProgressCallback, scan
+
+
+def add_scan_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], help="files or directories to scan (default: .)")
+    parser.add_argument("--config", type=Path, help="configuration file (skips discovery)")
+    parser.add_argument("--include", action="append", metavar="GLOB", help="only scan files matching (repeatable)")
+    parser.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching (repeatable)")
+    parser.add_argument("--no-gitignore", dest="respect_gitignore", action="store_false", default=None, help="do not read .gitignore files")
+    parser.add_argument("--max-file-size", type=int, metavar="BYTES", help="skip files larger than this")
+    parser.add_argument("--min-severity", choices=[s.value for s in Severity], help="report only findings at or above")
+    parser.add_argument("--min-confidence", choices=[c.value for c in Confidence], help="report only findings at or above")
+    parser.add_argument("--rules", dest="rule_files", action="append", metavar="FILE", help="extra rule file (repeatable)")
+    parser.add_argument("--disable-rule", dest="disable_rules", action="append", metavar="ID", help="turn a rule off (repeatable)")
+    parser.add_argument("--analyzer", dest="analyzers", action="append", metavar="NAME", help="analyzers to run (repeatable)")
+    parser.add_argument("--no-suppressions", dest="suppressions", action="store_false", default=None, help="ignore '# vulnhound: ignore' comments")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0: one per core)")
+
+
+def overrides_from(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
+    return {name: getattr(args, name, None) for name in names}
+
+
+SCAN_OVERRIDES = [
+    "include",
+    "exclude",
+    "respect_gitignore",
+    "max_file_size",
+    "min_severity",
+    "min_confidence",
+    "rule_files",
+    "disable_rules",
+    "analyzers",
+    "suppressions",
+    "jobs",
+]
+
+
+def config_from(args: argparse.Namespace, extra: list[str] | None = None) -> Config:
+    start = Path(args.paths[0]) if args.paths else Path.cwd()
+    return load_config(
+        start,
+        config_file=args.config,
+        environ=os.environ,
+        overrides=overrides_from(args, SCAN_OVERRIDES + (extra or [])),
+    )
+
+
+def run_scan(args: argparse.Namespace, config: Config) -> ScanResult:
+    if sys.stderr.isatty():
+        return _scan_with_progress(args, config)
+    return scan(args.paths, config)
+
+
+def _scan_with_progress(args: argparse.Namespace, config: Config) -> ScanResult:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("[bold]scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def update(_phase: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        callback: ProgressCallback = update
+        return scan(args.paths, config, progress=callback)

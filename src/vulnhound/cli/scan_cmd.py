@@ -1,0 +1,51 @@
+"""``vulnhound scan``: scan, report in one or several formats, exit with a CI-friendly code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from vulnhound.cli.common import add_scan_options, config_from, run_scan
+from vulnhound.findings import Severity
+from vulnhound.output import write_atomic
+from vulnhound.reporters.registry import FORMATS, ReportOptions, get_reporter
+from vulnhound.result import exit_code
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("scan", help="scan files or directories for vulnerabilities")
+    add_scan_options(parser)
+    parser.add_argument("-f", "--format", choices=sorted(FORMATS), default="text", help="format of the main output (default: text)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the main output to FILE instead of stdout")
+    for name in sorted(FORMATS):
+        parser.add_argument(f"--{name}-output", type=Path, metavar="FILE", help=f"also write {name} to FILE")
+    parser.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding is at or above (default: high)")
+    parser.add_argument("--strict", action="store_true", default=None, help="exit 3 when some files could not be analysed")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+    parser.add_argument("--report-unused-suppressions", action="store_true", default=None, help="list suppression comments that matched nothing")
+    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in text output")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args, ["fail_on", "strict", "baseline", "report_unused_suppressions"])
+    result = run_scan(args, config)
+    to_terminal = args.output is None
+    color = args.color == "always" or (args.color == "auto" and to_terminal and sys.stdout.isatty())
+    options = ReportOptions(color=color, show_unused_suppressions=config.report_unused_suppressions)
+    # Render everything before writing anything: no output exists unless all of it does.
+    outputs: list[tuple[Path | None, str]] = [(args.output, get_reporter(args.format)(result, options))]
+    file_options = ReportOptions(color=False, show_unused_suppressions=config.report_unused_suppressions)
+    for name in sorted(FORMATS):
+        target = getattr(args, f"{name}_output")
+        if target is not None:
+            outputs.append((target, get_reporter(name)(result, file_options)))
+    for target, text in outputs:
+        if target is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+        else:
+            write_atomic(target, text)
+    return exit_code(result, config.fail_on, config.strict)

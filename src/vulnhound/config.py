@@ -1,0 +1,265 @@
+"""Configuration: defaults < file < environment (``VULNHOUND_*``) < command line.
+
+The file is ``[tool.vulnhound]`` in the nearest ``pyproject.toml`` or the top level of a
+``vulnhound.toml`` (which wins when both sit in the same directory), found by walking up
+from the scan target, or given explicitly. Unknown keys and wrong types raise
+:class:`ConfigError` naming the key and where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vulnhound.errors import ConfigError
+from vulnhound.findings import Confidence, Severity
+
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a scan. Build with :func:`load_config` or directly in library use."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    per_file_timeout: float = 20.0
+    fail_on: Severity = Severity.HIGH
+    min_severity: Severity = Severity.INFO
+    min_confidence: Confidence = Confidence.LOW
+    strict: bool = False
+    suppressions: bool = True
+    report_unused_suppressions: bool = False
+    baseline: str | None = None
+    rule_files: tuple[str, ...] = ()
+    disable_rules: tuple[str, ...] = ()
+    analyzers: tuple[str, ...] = ()  # empty: the default analyzers
+    jobs: int = 0  # 0: one per core
+    # Sections owned by the model layer and the egress guard; validated by their parsers.
+    models: tuple[Any, ...] = ()
+    policy: Any = None
+    source: str = "defaults"  # where the file part came from, for messages
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+
+def _as_bool(value: Any, key: str, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        return value.lower() in {"1", "true", "yes", "on"}
+    raise ConfigError(f"{where}: key '{key}' must be a boolean, got {value!r}")
+
+
+def _as_int(value: Any, key: str, where: str) -> int:
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: key '{key}' must be an integer, got {value!r}")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        result = int(value)
+    else:
+        raise ConfigError(f"{where}: key '{key}' must be an integer, got {value!r}")
+    if result < 0:
+        raise ConfigError(f"{where}: key '{key}' must not be negative, got {result}")
+    return result
+
+
+def _as_float(value: Any, key: str, where: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: key '{key}' must be a number, got {value!r}")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: key '{key}' must be a number, got {value!r}") from None
+    if result <= 0:
+        raise ConfigError(f"{where}: key '{key}' must be positive, got {result}")
+    return result
+
+
+def _as_str_list(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):  # environment variables: comma separated
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(f"{where}: key '{key}' must be a list of strings, got {value!r}")
+
+
+def _as_optional_str(value: Any, key: str, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigError(f"{where}: key '{key}' must be a string, got {value!r}")
+
+
+def _as_severity(value: Any, key: str, where: str) -> Severity:
+    try:
+        return Severity(str(value).lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise ConfigError(f"{where}: key '{key}' must be one of {choices}; got {value!r}") from None
+
+
+def _as_confidence(value: Any, key: str, where: str) -> Confidence:
+    try:
+        return Confidence(str(value).lower())
+    except ValueError:
+        choices = ", ".join(c.value for c in Confidence)
+        raise ConfigError(f"{where}: key '{key}' must be one of {choices}; got {value!r}") from None
+
+
+Parser = Callable[[Any, str, str], Any]
+
+# Scalar and list keys, settable from file, environment and command line.
+_FIELD_PARSERS: dict[str, Parser] = {
+    "include": _as_str_list,
+    "exclude": _as_str_list,
+    "respect_gitignore": _as_bool,
+    "max_file_size": _as_int,
+    "per_file_timeout": _as_float,
+    "fail_on": _as_severity,
+    "min_severity": _as_severity,
+    "min_confidence": _as_confidence,
+    "strict": _as_bool,
+    "suppressions": _as_bool,
+    "report_unused_suppressions": _as_bool,
+    "baseline": _as_optional_str,
+    "rule_files": _as_str_list,
+    "disable_rules": _as_str_list,
+    "analyzers": _as_str_list,
+    "jobs": _as_int,
+}
+
+# Structured sections (file only), parsed by the subsystem that owns them. Registered
+# lazily so that importing config does not import the model layer.
+SectionParser = Callable[[Any, str, Path], Any]
+_SECTION_PARSERS: dict[str, Callable[[], SectionParser]] = {}
+
+
+def register_section(key: str, loader: Callable[[], SectionParser]) -> None:
+    """Let a subsystem own a structured config key such as ``models`` or ``policy``."""
+    _SECTION_PARSERS[key] = loader
+
+
+def _known_keys() -> list[str]:
+    return sorted([*_FIELD_PARSERS, *_SECTION_PARSERS])
+
+
+def _apply(values: Mapping[str, Any], where: str, base_dir: Path | None) -> dict[str, Any]:
+    """Validate raw values (from a file or the environment) into Config field values."""
+    parsed: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = raw_key.replace("-", "_")
+        if key in _FIELD_PARSERS:
+            parsed[key] = _FIELD_PARSERS[key](value, raw_key, where)
+        elif key in _SECTION_PARSERS:
+            parsed[key] = _SECTION_PARSERS[key]()(value, where, base_dir or Path.cwd())
+        else:
+            known = ", ".join(_known_keys())
+            raise ConfigError(f"{where}: unknown key '{raw_key}' (known keys: {known})")
+    return parsed
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _section_of(path: Path, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    if path.name == "pyproject.toml":
+        tool = doc.get("tool", {})
+        section = tool.get("vulnhound", {}) if isinstance(tool, dict) else {}
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [tool.vulnhound] must be a table")
+        return section, f"{path} [tool.vulnhound]"
+    return doc, str(path)
+
+
+def discover_config_file(start: Path) -> Path | None:
+    """Nearest vulnhound.toml, or pyproject.toml holding [tool.vulnhound], upward from start."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for directory in (current, *current.parents):
+        candidate = directory / "vulnhound.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # a broken unrelated pyproject is not ours to reject
+            tool = doc.get("tool")
+            if isinstance(tool, dict) and "vulnhound" in tool:
+                return pyproject
+    return None
+
+
+def load_config(
+    start: Path | None = None,
+    *,
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the effective configuration.
+
+    ``start`` is where discovery begins (the first scan target); ``config_file`` skips
+    discovery; ``environ`` defaults to no environment (the CLI passes ``os.environ``);
+    ``overrides`` are command-line values, already typed or as strings.
+    """
+    values: dict[str, Any] = {}
+    source = "defaults"
+    path = config_file if config_file is not None else discover_config_file(start or Path.cwd())
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        section, where = _section_of(path, _read_toml(path))
+        values.update(_apply(section, where, path.parent))
+        source = where
+    if environ:
+        env_values = {
+            key[len("VULNHOUND_"):].lower(): value
+            for key, value in environ.items()
+            if key.startswith("VULNHOUND_") and key[len("VULNHOUND_"):].lower() in _FIELD_PARSERS
+        }
+        for key, value in env_values.items():
+            values.update(_apply({key: value}, f"environment variable VULNHOUND_{key.upper()}", None))
+    if overrides:
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            values.update(_apply({key: value}, f"command-line option for '{key}'", None))
+    return Config(**values, source=source)
+
+
+__all__ = ["DEFAULT_MAX_FILE_SIZE", "Config", "discover_config_file", "load_config", "register_section"]
+
+
+
+def _lazy(target: str) -> Callable[[], SectionParser]:
+    def load() -> SectionParser:
+        from importlib import import_module
+
+        module, _, name = target.partition(":")
+        parser: SectionParser = getattr(import_module(module), name)
+        return parser
+
+    return load
+
+
+# The model layer owns [[tool.vulnhound.models]]; the egress guard owns [tool.vulnhound.policy].
+register_section("models", _lazy("vulnhound.models.config:parse_models_section"))
+register_section("policy", _lazy("vulnhound.guard.policy:parse_policy_section"))

@@ -1,0 +1,1 @@
+"""The egress guard: the only door from vulnhound to the network."""

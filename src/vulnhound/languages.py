@@ -1,0 +1,66 @@
+"""Language detection by file extension, then by shebang for extensionless scripts."""
+
+from __future__ import annotations
+
+import re
+
+EXTENSIONS: dict[str, str] = {
+    ".py": "python",
+    ".pyw": "python",
+    ".pyi": "python",
+    ".js": "javascript",
+    ".mjs": "javascript",
+    ".cjs": "javascript",
+    ".jsx": "javascript",
+    ".ts": "typescript",
+    ".tsx": "typescript",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+    ".hh": "cpp",
+    ".go": "go",
+    ".php": "php",
+    ".rb": "ruby",
+    ".sh": "shell",
+    ".bash": "shell",
+    ".html": "html",
+    ".htm": "html",
+    ".jinja": "html",
+    ".jinja2": "html",
+    ".j2": "html",
+}
+
+_SHEBANG = re.compile(rb"^#![ \t]*(?:/usr/bin/env[ \t]+(?:-S[ \t]+)?)?\S*?([A-Za-z]+)[\d.]*(?:[ \t]|$)")
+_INTERPRETERS = {
+    "python": "python",
+    "pypy": "python",
+    "node": "javascript",
+    "nodejs": "javascript",
+    "ruby": "ruby",
+    "php": "php",
+    "sh": "shell",
+    "bash": "shell",
+    "zsh": "shell",
+    "dash": "shell",
+}
+
+
+def language_from_extension(name: str) -> str | None:
+    dot = name.rfind(".")
+    if dot <= 0:
+        return None
+    return EXTENSIONS.get(name[dot:].lower())
+
+
+def language_from_shebang(head: bytes) -> str | None:
+    """``#!/usr/bin/env python3`` -> python; None when there is no recognised shebang."""
+    first = head.split(b"\n", 1)[0]
+    match = _SHEBANG.match(first)
+    if not match:
+        return None
+    interpreter = match.group(1).decode("ascii", "replace").lower()
+    return _INTERPRETERS.get(interpreter)

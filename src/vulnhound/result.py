@@ -1,0 +1,101 @@
+"""What a scan returns. Reporters are pure functions of this object."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from vulnhound.findings import Confidence, Finding, Location, Severity
+from vulnhound.rules.catalog import RuleInfo
+from vulnhound.sources import Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUsage:
+    """Tokens, requests and estimated cost one model spent in a scan."""
+
+    model: str
+    requests: int = 0
+    cached: int = 0
+    failures: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The outcome of a scan: findings (suppressed ones included and marked), what was not
+    analysed and why, and the counts that make a clean result believable."""
+
+    tool_version: str
+    root: str
+    targets: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...]
+    files_analyzed: int
+    lines_analyzed: int
+    rules: tuple[RuleInfo, ...]
+    analyzers: tuple[str, ...]
+    unsupported_languages: tuple[tuple[str, int], ...] = ()
+    unused_suppressions: tuple[Location, ...] = ()
+    baseline_matched: int = 0
+    below_threshold: int = 0
+    duration_s: float = 0.0
+    min_severity: Severity = Severity.INFO
+    min_confidence: Confidence = Confidence.LOW
+    model_usage: tuple[ModelUsage, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+    extras: tuple[tuple[str, object], ...] = field(default=())
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """Findings not suppressed, most severe first."""
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed)
+
+    @property
+    def nothing_analysed(self) -> bool:
+        """True when no file was analysed: such a result must never read as clean."""
+        return self.files_analyzed == 0
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.skipped) or self.nothing_analysed
+
+    def severity_counts(self) -> dict[Severity, int]:
+        counts = Counter(f.severity for f in self.active)
+        return {s: counts.get(s, 0) for s in Severity}
+
+    def fails(self, threshold: Severity) -> bool:
+        return any(f.severity.at_least(threshold) for f in self.active)
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+
+class ExitCode:
+    """Exit codes for CI, distinct for 'found something' and 'could not do the job'."""
+
+    CLEAN = 0
+    FINDINGS = 1
+    USAGE = 2
+    INCOMPLETE = 3
+
+
+def exit_code(result: ScanResult, fail_on: Severity, strict: bool) -> int:
+    """0 clean, 1 findings at or above ``fail_on``, 3 under ``strict`` when files were skipped.
+
+    Findings win over incompleteness: a real vulnerability must not hide behind a skip.
+    """
+    if result.fails(fail_on):
+        return ExitCode.FINDINGS
+    if strict and result.incomplete:
+        return ExitCode.INCOMPLETE
+    return ExitCode.CLEAN

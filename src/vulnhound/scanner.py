@@ -1,0 +1,200 @@
+"""The scan pipeline: walk, read, analyse, identify, suppress, filter.
+
+    targets -> files -> analyzers -> findings -> suppressions -> baseline -> thresholds
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from vulnhound import __version__
+from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput
+from vulnhound.analyzers.registry import DEFAULT_ANALYZERS, create
+from vulnhound.baseline import Baseline, load_baseline
+from vulnhound.config import Config
+from vulnhound.findings import Finding, Location, Suppression, SuppressionKind
+from vulnhound.fingerprints import assign
+from vulnhound.reader import read_source
+from vulnhound.result import ScanResult
+from vulnhound.rules.catalog import RuleCatalog, RuleInfo
+from vulnhound.sources import Skipped, SkipReason, SourceFile
+from vulnhound.suppressions import SuppressionIndex
+from vulnhound.walker import walk
+
+ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+def load_catalog(config: Config) -> RuleCatalog:
+    return RuleCatalog.load(Path(p) for p in config.rule_files)
+
+
+def build_analyzers(config: Config) -> list[Analyzer]:
+    return [create(name) for name in (config.analyzers or DEFAULT_ANALYZERS)]
+
+
+def read_files(
+    targets: Sequence[Path], config: Config
+) -> tuple[Path, list[SourceFile], list[Skipped]]:
+    walked = walk(
+        targets,
+        include=config.include,
+        exclude=config.exclude,
+        respect_gitignore=config.respect_gitignore,
+    )
+    files: list[SourceFile] = []
+    skipped = list(walked.skipped)
+    for candidate in walked.candidates:
+        outcome = read_source(candidate, config.max_file_size)
+        if isinstance(outcome, SourceFile):
+            files.append(outcome)
+        else:
+            skipped.append(outcome)
+    return walked.root, files, skipped
+
+
+def _run_analyzer(analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
+    """Run one analyzer; a crash becomes a skip for its files, never a lost scan."""
+    try:
+        return analyzer.analyze(files, context)
+    except Exception as exc:  # an analyzer bug must not cost the other analyzers' findings
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{analyzer.name} crashed: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
+        return AnalyzerOutput(skipped=tuple(Skipped(f.path, SkipReason.ANALYZER_ERROR, detail, analyzer.name) for f in files))
+
+
+def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (rule, location); the analyzers that agree are all recorded."""
+    merged: dict[tuple[str, Location], Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location)
+        existing = merged.get(key)
+        if existing is None:
+            merged[key] = finding
+        else:
+            names = tuple(dict.fromkeys((*existing.analyzers, *finding.analyzers)))
+            keep = existing if len(existing.flow) >= len(finding.flow) else finding
+            merged[key] = replace(keep, analyzers=names)
+    return list(merged.values())
+
+
+def _apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], enabled: bool) -> tuple[list[Finding], list[Location]]:
+    if not enabled:
+        return findings, []
+    index = SuppressionIndex()
+    for source in files:
+        index.add_file(source)
+    out: list[Finding] = []
+    for finding in findings:
+        comment = index.match(finding) if finding.suppression is None else None
+        if comment is not None:
+            ids = ", ".join(sorted(comment.ids)) or "all rules"
+            finding = replace(finding, suppression=Suppression(SuppressionKind.INLINE, f"inline comment ({ids})"))
+        out.append(finding)
+    unused = [Location(c.path, c.line) for c in index.unused()]
+    return out, unused
+
+
+def scan(
+    paths: Sequence[str | Path],
+    config: Config | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    analyzers: Sequence[Analyzer] | None = None,
+) -> ScanResult:
+    """Scan files and directories; return every finding and everything not analysed.
+
+    Raises :class:`~vulnhound.errors.ConfigError` (bad rule files, unknown analyzers) and
+    :class:`~vulnhound.errors.BaselineError`; problems with individual files never raise.
+    """
+    started = time.perf_counter()
+    config = config or Config()
+    report = progress or _no_progress
+    targets = [Path(p) for p in paths] or [Path.cwd()]
+    catalog = load_catalog(config)
+    chosen = list(analyzers) if analyzers is not None else build_analyzers(config)
+    baseline: Baseline | None = load_baseline(Path(config.baseline)) if config.baseline else None
+
+    root, files, skipped = read_files(targets, config)
+    total = len(files)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        report("analyse", min(done, total * max(len(chosen), 1)), total * max(len(chosen), 1))
+
+    context = AnalysisContext(config=config, rules=catalog, progress=advance)
+    raw: list[Finding] = []
+    languages_read: set[str] = set()
+    for analyzer in chosen:
+        wanted = analyzer.languages()
+        languages_read |= wanted
+        subset = [f for f in files if f.language in wanted]
+        output = _run_analyzer(analyzer, subset, context)
+        raw.extend(output.findings)
+        skipped.extend(output.skipped)
+
+    disabled = {r.upper() for r in config.disable_rules}
+    raw = [f for f in raw if f.rule_id.upper() not in disabled]
+    by_path = {f.path: f for f in files}
+    line_text = {
+        (f.location.path, f.location.start_line): by_path[f.location.path].line(f.location.start_line)
+        for f in raw
+        if f.location.path in by_path
+    }
+    findings = assign(_merge_duplicates(raw), line_text)
+    findings, unused = _apply_suppressions(findings, files, config.suppressions)
+
+    baseline_matched = 0
+    if baseline is not None:
+        kept = [f for f in findings if f not in baseline]
+        baseline_matched = len(findings) - len(kept)
+        findings = kept
+    kept = [
+        f
+        for f in findings
+        if f.severity.at_least(config.min_severity) and f.confidence.at_least(config.min_confidence)
+    ]
+    below = len(findings) - len(kept)
+    kept.sort(key=Finding.sort_key)
+
+    analysed = [f for f in files if f.language in languages_read]
+    unsupported = Counter(f.language for f in files if f.language not in languages_read)
+    failed_paths = {s.path for s in skipped if s.analyzer}
+    rules = _rules_for(chosen, catalog, disabled)
+    return ScanResult(
+        tool_version=__version__,
+        root=str(root),
+        targets=tuple(str(t) for t in targets),
+        findings=tuple(kept),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
+        files_analyzed=len([f for f in analysed if f.path not in failed_paths]),
+        lines_analyzed=sum(len(f.lines) for f in analysed),
+        rules=rules,
+        analyzers=tuple(a.name for a in chosen),
+        unsupported_languages=tuple(sorted(unsupported.items())),
+        unused_suppressions=tuple(unused),
+        baseline_matched=baseline_matched,
+        below_threshold=below,
+        duration_s=time.perf_counter() - started,
+        min_severity=config.min_severity,
+        min_confidence=config.min_confidence,
+    )
+
+
+def _rules_for(analyzers: Sequence[Analyzer], catalog: RuleCatalog, disabled: set[str]) -> tuple[RuleInfo, ...]:
+    seen: dict[str, RuleInfo] = {}
+    for analyzer in analyzers:
+        for rule in analyzer.rules(catalog):
+            if rule.id.upper() not in disabled:
+                seen.setdefault(rule.id, rule)
+    return tuple(sorted(seen.values(), key=lambda r: r.id))
