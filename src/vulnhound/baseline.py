@@ -39,7 +39,12 @@ def baseline_document(findings: Iterable[Finding], tool_version: str) -> dict[st
         for f in findings
         if not f.suppressed
     ]
-    return {"version": BASELINE_VERSION, "tool": "vulnhound", "tool_version": tool_version, "findings": entries}
+    return {
+        "version": BASELINE_VERSION,
+        "tool": "vulnhound",
+        "tool_version": tool_version,
+        "findings": entries,
+    }
 
 
 def load_baseline(path: Path) -> Baseline:
@@ -50,7 +55,7 @@ def load_baseline(path: Path) -> Baseline:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BaselineError(f"{path}: baseline is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("tool") != "vulnhound":
-        raise BaselineError(f"{path}: not a vulnhound baseline (missing \"tool\": \"vulnhound\")")
+        raise BaselineError(f'{path}: not a vulnhound baseline (missing "tool": "vulnhound")')
     if doc.get("version") != BASELINE_VERSION:
         raise BaselineError(f"{path}: unsupported baseline version {doc.get('version')!r}")
     entries = doc.get("findings")

@@ -231,9 +231,9 @@ def load_config(
         source = where
     if environ:
         env_values = {
-            key[len("VULNHOUND_"):].lower(): value
+            key[len("VULNHOUND_") :].lower(): value
             for key, value in environ.items()
-            if key.startswith("VULNHOUND_") and key[len("VULNHOUND_"):].lower() in _FIELD_PARSERS
+            if key.startswith("VULNHOUND_") and key[len("VULNHOUND_") :].lower() in _FIELD_PARSERS
         }
         for key, value in env_values.items():
             values.update(_apply({key: value}, f"environment variable VULNHOUND_{key.upper()}", None))
@@ -246,7 +246,6 @@ def load_config(
 
 
 __all__ = ["DEFAULT_MAX_FILE_SIZE", "Config", "discover_config_file", "load_config", "register_section"]
-
 
 
 def _lazy(target: str) -> Callable[[], SectionParser]:

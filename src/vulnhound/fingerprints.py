@@ -29,7 +29,9 @@ def assign(findings: Iterable[Finding], line_text: dict[tuple[str, int], str]) -
     """
     from dataclasses import replace
 
-    ordered = sorted(findings, key=lambda f: (f.location.path, f.location.start_line, f.location.start_column, f.rule_id))
+    ordered = sorted(
+        findings, key=lambda f: (f.location.path, f.location.start_line, f.location.start_column, f.rule_id)
+    )
     key_counts: dict[str, int] = {}
     line_counts: dict[str, int] = {}
     out: list[Finding] = []

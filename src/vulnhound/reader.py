@@ -38,7 +38,11 @@ def read_source(candidate: Candidate, max_size: int) -> SourceFile | Skipped:
         text = codecs.decode(data, encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return Skipped(rel, SkipReason.DECODE_ERROR, f"invalid {exc.encoding} at byte {exc.start} (line {line}): {exc.reason}")
+        return Skipped(
+            rel,
+            SkipReason.DECODE_ERROR,
+            f"invalid {exc.encoding} at byte {exc.start} (line {line}): {exc.reason}",
+        )
     except LookupError:
         return Skipped(rel, SkipReason.DECODE_ERROR, f"unknown encoding {encoding!r}")
     if text.startswith("\ufeff"):

@@ -1,6 +1,6 @@
 """The scan pipeline: walk, read, analyse, identify, suppress, filter.
 
-    targets -> files -> analyzers -> findings -> suppressions -> baseline -> thresholds
+targets -> files -> analyzers -> findings -> suppressions -> baseline -> thresholds
 """
 
 from __future__ import annotations
@@ -41,9 +41,7 @@ def build_analyzers(config: Config) -> list[Analyzer]:
     return [create(name) for name in (config.analyzers or DEFAULT_ANALYZERS)]
 
 
-def read_files(
-    targets: Sequence[Path], config: Config
-) -> tuple[Path, list[SourceFile], list[Skipped]]:
+def read_files(targets: Sequence[Path], config: Config) -> tuple[Path, list[SourceFile], list[Skipped]]:
     walked = walk(
         targets,
         include=config.include,
@@ -61,14 +59,18 @@ def read_files(
     return walked.root, files, skipped
 
 
-def _run_analyzer(analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
+def _run_analyzer(
+    analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisContext
+) -> AnalyzerOutput:
     """Run one analyzer; a crash becomes a skip for its files, never a lost scan."""
     try:
         return analyzer.analyze(files, context)
     except Exception as exc:  # an analyzer bug must not cost the other analyzers' findings
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{analyzer.name} crashed: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
-        return AnalyzerOutput(skipped=tuple(Skipped(f.path, SkipReason.ANALYZER_ERROR, detail, analyzer.name) for f in files))
+        return AnalyzerOutput(
+            skipped=tuple(Skipped(f.path, SkipReason.ANALYZER_ERROR, detail, analyzer.name) for f in files)
+        )
 
 
 def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
@@ -86,7 +88,9 @@ def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     return list(merged.values())
 
 
-def _apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], enabled: bool) -> tuple[list[Finding], list[Location]]:
+def _apply_suppressions(
+    findings: list[Finding], files: Sequence[SourceFile], enabled: bool
+) -> tuple[list[Finding], list[Location]]:
     if not enabled:
         return findings, []
     index = SuppressionIndex()
@@ -97,7 +101,9 @@ def _apply_suppressions(findings: list[Finding], files: Sequence[SourceFile], en
         comment = index.match(finding) if finding.suppression is None else None
         if comment is not None:
             ids = ", ".join(sorted(comment.ids)) or "all rules"
-            finding = replace(finding, suppression=Suppression(SuppressionKind.INLINE, f"inline comment ({ids})"))
+            finding = replace(
+                finding, suppression=Suppression(SuppressionKind.INLINE, f"inline comment ({ids})")
+            )
         out.append(finding)
     unused = [Location(c.path, c.line) for c in index.unused()]
     return out, unused
@@ -191,7 +197,9 @@ def scan(
     )
 
 
-def _rules_for(analyzers: Sequence[Analyzer], catalog: RuleCatalog, disabled: set[str]) -> tuple[RuleInfo, ...]:
+def _rules_for(
+    analyzers: Sequence[Analyzer], catalog: RuleCatalog, disabled: set[str]
+) -> tuple[RuleInfo, ...]:
     seen: dict[str, RuleInfo] = {}
     for analyzer in analyzers:
         for rule in analyzer.rules(catalog):

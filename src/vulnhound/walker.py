@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+from pathspec.pattern import Pattern
 
 from vulnhound.languages import language_from_extension, language_from_shebang
 from vulnhound.sources import Skipped, SkipReason
+
+Spec = pathspec.PathSpec[Pattern]
 
 DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".git/",
@@ -60,7 +63,7 @@ class WalkResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+def _spec(patterns: Iterable[str]) -> Spec:
     return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
 
 
@@ -98,7 +101,7 @@ class _Walker:
     def _skip(self, rel: str, reason: SkipReason, detail: str) -> None:
         self.result.skipped.append(Skipped(rel, reason, detail))
 
-    def _gitignore(self, directory: Path) -> pathspec.PathSpec | None:
+    def _gitignore(self, directory: Path) -> Spec | None:
         if not self.respect_gitignore:
             return None
         ignore_file = directory / ".gitignore"
@@ -108,7 +111,7 @@ class _Walker:
             return None
         return _spec(lines) if lines else None
 
-    def _ignored(self, rel: str, is_dir: bool, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    def _ignored(self, rel: str, is_dir: bool, ignores: list[tuple[str, Spec]]) -> bool:
         probe = rel + "/" if is_dir else rel
         if self.exclude.match_file(probe):
             return True
@@ -118,7 +121,7 @@ class _Walker:
                 return True
         return False
 
-    def walk_directory(self, directory: Path, ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
+    def walk_directory(self, directory: Path, ignores: list[tuple[str, Spec]]) -> None:
         try:
             stat = directory.stat()
         except OSError as exc:
@@ -141,7 +144,7 @@ class _Walker:
         for entry in entries:
             self._visit(directory / entry.name, entry, ignores)
 
-    def _visit(self, path: Path, entry: os.DirEntry[str], ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
+    def _visit(self, path: Path, entry: os.DirEntry[str], ignores: list[tuple[str, Spec]]) -> None:
         rel = self._relative(path)
         try:
             is_link = entry.is_symlink()
@@ -158,7 +161,7 @@ class _Walker:
         elif entry.is_file(follow_symlinks=False):
             self.add_file(path, rel)
 
-    def _visit_symlink(self, path: Path, rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> None:
+    def _visit_symlink(self, path: Path, rel: str, ignores: list[tuple[str, Spec]]) -> None:
         try:
             target = path.resolve(strict=True)
         except RuntimeError:
@@ -171,7 +174,11 @@ class _Walker:
                 self._skip(rel, SkipReason.NOT_FOUND, f"broken symbolic link: {exc.strerror}")
             return
         if not self._inside_root(target):
-            self._skip(rel, SkipReason.SYMLINK_OUTSIDE_ROOT, f"symbolic link points outside the scan root to {target}")
+            self._skip(
+                rel,
+                SkipReason.SYMLINK_OUTSIDE_ROOT,
+                f"symbolic link points outside the scan root to {target}",
+            )
             return
         if target.is_dir():
             if self._ignored(rel, True, ignores):
@@ -228,9 +235,9 @@ def walk(
     return result
 
 
-def _parent_gitignores(walker: _Walker, directory: Path) -> list[tuple[str, pathspec.PathSpec]]:
+def _parent_gitignores(walker: _Walker, directory: Path) -> list[tuple[str, Spec]]:
     """Ignore files between the root and a target directory below it also apply."""
-    ignores: list[tuple[str, pathspec.PathSpec]] = []
+    ignores: list[tuple[str, Spec]] = []
     if directory == walker.root:
         return ignores
     for parent in reversed(directory.relative_to(walker.root).parents):
@@ -240,4 +247,3 @@ def _parent_gitignores(walker: _Walker, directory: Path) -> list[tuple[str, path
             rel = "" if here == walker.root else here.relative_to(walker.root).as_posix()
             ignores.append((rel, spec))
     return ignores
-

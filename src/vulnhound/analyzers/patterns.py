@@ -85,7 +85,15 @@ class _Matcher:
         calls = table.get("calls")
         if not isinstance(calls, list) or not calls:
             raise RuleError(f"{where}: each [[rule.match]] needs a non-empty 'calls' list")
-        known = {"calls", "keyword_equals", "keyword_absent", "keyword_not_in", "arg_in", "arg_nonliteral", "arg_count_below"}
+        known = {
+            "calls",
+            "keyword_equals",
+            "keyword_absent",
+            "keyword_not_in",
+            "arg_in",
+            "arg_nonliteral",
+            "arg_count_below",
+        }
         unknown = set(table) - known
         if unknown:
             raise RuleError(f"{where}: unknown match key(s) {', '.join(sorted(unknown))}")
@@ -119,9 +127,9 @@ class _Matcher:
         for index, allowed in self.arg_in.items():
             if index >= len(call.args) or _constant(call.args[index], aliases) not in allowed:
                 return False
-        if self.arg_nonliteral is not None:
-            if self.arg_nonliteral >= len(call.args) or isinstance(call.args[self.arg_nonliteral], ast.Constant):
-                return False
+        index = self.arg_nonliteral
+        if index is not None and (index >= len(call.args) or isinstance(call.args[index], ast.Constant)):
+            return False
         return self.arg_count_below is None or len(call.args) < self.arg_count_below
 
 
@@ -203,7 +211,9 @@ class PatternAnalyzer:
                     found.append(self._finding(source, node, rule.info, qualified, owners.get(id(node), "")))
         return found
 
-    def _finding(self, source: SourceFile, node: ast.Call, info: RuleInfo, callee: str, scope: str) -> Finding:
+    def _finding(
+        self, source: SourceFile, node: ast.Call, info: RuleInfo, callee: str, scope: str
+    ) -> Finding:
         location = Location(
             source.path,
             node.lineno,

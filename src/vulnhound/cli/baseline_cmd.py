@@ -15,11 +15,15 @@ from vulnhound.result import ExitCode
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("baseline", help="manage baselines of accepted findings")
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "baseline", help="manage baselines of accepted findings"
+    )
     actions = parser.add_subparsers(dest="baseline_command", metavar="ACTION", parser_class=type(parser))
     create = actions.add_parser("create", help="scan and write every current finding to a baseline file")
     add_scan_options(create)
-    create.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="baseline file to write")
+    create.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FILE", help="baseline file to write"
+    )
     create.set_defaults(func=run_create)
     parser.set_defaults(func=lambda _args: _missing_action(parser))
 

@@ -17,16 +17,44 @@ from vulnhound.scanner import ProgressCallback, scan
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], help="files or directories to scan (default: .)")
     parser.add_argument("--config", type=Path, help="configuration file (skips discovery)")
-    parser.add_argument("--include", action="append", metavar="GLOB", help="only scan files matching (repeatable)")
+    parser.add_argument(
+        "--include", action="append", metavar="GLOB", help="only scan files matching (repeatable)"
+    )
     parser.add_argument("--exclude", action="append", metavar="GLOB", help="skip files matching (repeatable)")
-    parser.add_argument("--no-gitignore", dest="respect_gitignore", action="store_false", default=None, help="do not read .gitignore files")
+    parser.add_argument(
+        "--no-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        default=None,
+        help="do not read .gitignore files",
+    )
     parser.add_argument("--max-file-size", type=int, metavar="BYTES", help="skip files larger than this")
-    parser.add_argument("--min-severity", choices=[s.value for s in Severity], help="report only findings at or above")
-    parser.add_argument("--min-confidence", choices=[c.value for c in Confidence], help="report only findings at or above")
-    parser.add_argument("--rules", dest="rule_files", action="append", metavar="FILE", help="extra rule file (repeatable)")
-    parser.add_argument("--disable-rule", dest="disable_rules", action="append", metavar="ID", help="turn a rule off (repeatable)")
-    parser.add_argument("--analyzer", dest="analyzers", action="append", metavar="NAME", help="analyzers to run (repeatable)")
-    parser.add_argument("--no-suppressions", dest="suppressions", action="store_false", default=None, help="ignore '# vulnhound: ignore' comments")
+    parser.add_argument(
+        "--min-severity", choices=[s.value for s in Severity], help="report only findings at or above"
+    )
+    parser.add_argument(
+        "--min-confidence", choices=[c.value for c in Confidence], help="report only findings at or above"
+    )
+    parser.add_argument(
+        "--rules", dest="rule_files", action="append", metavar="FILE", help="extra rule file (repeatable)"
+    )
+    parser.add_argument(
+        "--disable-rule",
+        dest="disable_rules",
+        action="append",
+        metavar="ID",
+        help="turn a rule off (repeatable)",
+    )
+    parser.add_argument(
+        "--analyzer", dest="analyzers", action="append", metavar="NAME", help="analyzers to run (repeatable)"
+    )
+    parser.add_argument(
+        "--no-suppressions",
+        dest="suppressions",
+        action="store_false",
+        default=None,
+        help="ignore '# vulnhound: ignore' comments",
+    )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0: one per core)")
 
 

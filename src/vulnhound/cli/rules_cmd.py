@@ -16,7 +16,9 @@ from vulnhound.rules.catalog import RuleCatalog
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("rules", help="list the rules")
     parser.add_argument("--config", type=Path, help="configuration file (adds its rule files)")
-    parser.add_argument("--rules", dest="rule_files", action="append", metavar="FILE", help="extra rule file (repeatable)")
+    parser.add_argument(
+        "--rules", dest="rule_files", action="append", metavar="FILE", help="extra rule file (repeatable)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(func=run)
 
@@ -45,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     for column in ("id", "cwe", "severity", "analyzer", "description"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["id"], ", ".join(row["cwe"]), row["severity"], row["analyzer"], row["description"])
+        table.add_row(
+            str(row["id"]),
+            ", ".join(row["cwe"]),
+            *(str(row[k]) for k in ("severity", "analyzer", "description")),
+        )
     Console(soft_wrap=False).print(table)
     return ExitCode.CLEAN

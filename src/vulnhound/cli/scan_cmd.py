@@ -15,17 +15,40 @@ from vulnhound.result import exit_code
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("scan", help="scan files or directories for vulnerabilities")
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "scan", help="scan files or directories for vulnerabilities"
+    )
     add_scan_options(parser)
-    parser.add_argument("-f", "--format", choices=sorted(FORMATS), default="text", help="format of the main output (default: text)")
-    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the main output to FILE instead of stdout")
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="format of the main output (default: text)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the main output to FILE instead of stdout"
+    )
     for name in sorted(FORMATS):
         parser.add_argument(f"--{name}-output", type=Path, metavar="FILE", help=f"also write {name} to FILE")
-    parser.add_argument("--fail-on", choices=[s.value for s in Severity], help="exit 1 when a finding is at or above (default: high)")
-    parser.add_argument("--strict", action="store_true", default=None, help="exit 3 when some files could not be analysed")
+    parser.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        help="exit 1 when a finding is at or above (default: high)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", default=None, help="exit 3 when some files could not be analysed"
+    )
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
-    parser.add_argument("--report-unused-suppressions", action="store_true", default=None, help="list suppression comments that matched nothing")
-    parser.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour in text output")
+    parser.add_argument(
+        "--report-unused-suppressions",
+        action="store_true",
+        default=None,
+        help="list suppression comments that matched nothing",
+    )
+    parser.add_argument(
+        "--color", choices=["auto", "always", "never"], default="auto", help="colour in text output"
+    )
     parser.set_defaults(func=run)
 
 

@@ -20,7 +20,13 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "severity": f.severity.value,
         "confidence": f.confidence.value,
         "message": f.message,
-        "location": {"path": loc.path, "start_line": loc.start_line, "start_column": loc.start_column, "end_line": loc.end_line, "end_column": loc.end_column},
+        "location": {
+            "path": loc.path,
+            "start_line": loc.start_line,
+            "start_column": loc.start_column,
+            "end_line": loc.end_line,
+            "end_column": loc.end_column,
+        },
         "fingerprint": f.fingerprint,
         "analyzers": list(f.analyzers),
         "suppressed": f.suppressed,
@@ -31,7 +37,10 @@ def render_json(result: ScanResult, options: ReportOptions) -> str:
     doc = {
         "schema_version": SCHEMA_VERSION,
         "findings": [finding_dict(f) for f in result.findings],
-        "skipped": [{"path": s.path, "reason": s.reason.value, "detail": s.detail, "analyzer": s.analyzer} for s in result.skipped],
+        "skipped": [
+            {"path": s.path, "reason": s.reason.value, "detail": s.detail, "analyzer": s.analyzer}
+            for s in result.skipped
+        ],
         "summary": {"files_analyzed": result.files_analyzed},
     }
     return json.dumps(doc, indent=2)
