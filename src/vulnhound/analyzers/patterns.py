@@ -127,8 +127,10 @@ class _Matcher:
         for index, allowed in self.arg_in.items():
             if index >= len(call.args) or _constant(call.args[index], aliases) not in allowed:
                 return False
-        index = self.arg_nonliteral
-        if index is not None and (index >= len(call.args) or isinstance(call.args[index], ast.Constant)):
+        position = self.arg_nonliteral
+        if position is not None and (
+            position >= len(call.args) or isinstance(call.args[position], ast.Constant)
+        ):
             return False
         return self.arg_count_below is None or len(call.args) < self.arg_count_below
 
