@@ -11,9 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from vulnhound import __version__
-from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput
+from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput, Stage
 from vulnhound.analyzers.registry import DEFAULT_ANALYZERS, create
 from vulnhound.baseline import Baseline, load_baseline
 from vulnhound.config import Config
@@ -115,9 +116,11 @@ def scan(
     *,
     progress: ProgressCallback | None = None,
     analyzers: Sequence[Analyzer] | None = None,
+    stages: Sequence[Stage] = (),
 ) -> ScanResult:
     """Scan files and directories; return every finding and everything not analysed.
 
+    ``stages`` run over the merged findings before suppressions (model triage, consensus).
     Raises :class:`~vulnhound.errors.ConfigError` (bad rule files, unknown analyzers) and
     :class:`~vulnhound.errors.BaselineError`; problems with individual files never raise.
     """
@@ -141,6 +144,9 @@ def scan(
     context = AnalysisContext(config=config, rules=catalog, progress=advance)
     raw: list[Finding] = []
     languages_read: set[str] = set()
+    notes: list[str] = []
+    usage: list[Any] = []
+    extras: list[tuple[str, object]] = []
     for analyzer in chosen:
         wanted = analyzer.languages()
         languages_read |= wanted
@@ -148,6 +154,9 @@ def scan(
         output = _run_analyzer(analyzer, subset, context)
         raw.extend(output.findings)
         skipped.extend(output.skipped)
+        notes.extend(output.notes)
+        usage.extend(output.model_usage)
+        extras.extend(output.extras)
 
     disabled = {r.upper() for r in config.disable_rules}
     raw = [f for f in raw if f.rule_id.upper() not in disabled]
@@ -158,6 +167,13 @@ def scan(
         if f.location.path in by_path
     }
     findings = assign(_merge_duplicates(raw), line_text)
+    for stage in stages:
+        staged = stage.run(findings, files, context)
+        findings = list(staged.findings)
+        skipped.extend(staged.skipped)
+        notes.extend(staged.notes)
+        usage.extend(staged.model_usage)
+        extras.extend(staged.extras)
     findings, unused = _apply_suppressions(findings, files, config.suppressions)
 
     baseline_matched = 0
@@ -194,6 +210,9 @@ def scan(
         duration_s=time.perf_counter() - started,
         min_severity=config.min_severity,
         min_confidence=config.min_confidence,
+        model_usage=tuple(usage),
+        notes=tuple(notes),
+        extras=tuple(extras),
     )
 
 

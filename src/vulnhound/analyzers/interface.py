@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from vulnhound.findings import Finding
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
@@ -33,8 +33,35 @@ class AnalysisContext:
 class AnalyzerOutput:
     findings: tuple[Finding, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-    # Free-form per-analyzer statistics for the result (e.g. tokens used by a model).
-    stats: tuple[tuple[str, float], ...] = ()
+    notes: tuple[str, ...] = ()  # e.g. "model glm did not analyse 3 units: policy"
+    model_usage: tuple[Any, ...] = ()  # vulnhound.result.ModelUsage, for model analyzers
+    extras: tuple[tuple[str, object], ...] = ()  # e.g. ("agreement", matrix) for consensus
+
+
+@dataclass(frozen=True)
+class StageOutput:
+    """What a post-analysis stage (model triage, consensus) hands back."""
+
+    findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = ()
+    model_usage: tuple[Any, ...] = ()  # vulnhound.result.ModelUsage
+    extras: tuple[tuple[str, object], ...] = ()
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """A pass over the merged findings of all analyzers, before suppressions and filters.
+
+    Model triage is one: it may attach verdicts and mark findings suppressed by triage.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def run(
+        self, findings: Sequence[Finding], files: Sequence[SourceFile], context: AnalysisContext
+    ) -> StageOutput: ...
 
 
 @runtime_checkable
