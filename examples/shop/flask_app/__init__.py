@@ -1,0 +1,1 @@
+"""The Flask half of the shop example (deliberately vulnerable: do not deploy)."""
