@@ -29,13 +29,18 @@ def read_source(candidate: Candidate, max_size: int) -> SourceFile | Skipped:
     if b"\x00" in data[:_BINARY_PROBE]:
         return Skipped(rel, SkipReason.BINARY, "contains NUL bytes")
     encoding = "utf-8"
+    cookie_error: SyntaxError | None = None
     if candidate.language == "python":
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         except SyntaxError as exc:
-            return Skipped(rel, SkipReason.DECODE_ERROR, f"bad coding declaration: {exc}")
+            # Also raised for plain invalid UTF-8 in the first two lines: decoding below
+            # names the offending byte; only a file that decodes has a bad cookie.
+            cookie_error = exc
     try:
         text = codecs.decode(data, encoding)
+        if cookie_error is not None:
+            return Skipped(rel, SkipReason.DECODE_ERROR, f"bad coding declaration: {cookie_error}")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return Skipped(

@@ -64,7 +64,8 @@ class WalkResult:
 
 
 def _spec(patterns: Iterable[str]) -> Spec:
-    return pathspec.PathSpec.from_lines("gitwildmatch", list(patterns))
+    # GitIgnoreSpec follows git's own rules (e.g. re-including files below an excluded dir).
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 def common_root(targets: Sequence[Path]) -> Path:

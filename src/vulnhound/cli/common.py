@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vulnhound.config import Config, load_config
+from vulnhound.errors import UsageError
 from vulnhound.findings import Confidence, Severity
 from vulnhound.result import ScanResult
 from vulnhound.scanner import ProgressCallback, scan
@@ -88,6 +89,10 @@ def config_from(args: argparse.Namespace, extra: list[str] | None = None) -> Con
 
 
 def run_scan(args: argparse.Namespace, config: Config) -> ScanResult:
+    # A mistyped target must fail CI loudly, not pass as a clean scan of nothing.
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     if sys.stderr.isatty():
         return _scan_with_progress(args, config)
     return scan(args.paths, config)
