@@ -1,0 +1,11 @@
+import yaml
+from fastapi import FastAPI, Request
+
+app = FastAPI()
+
+
+@app.post("/pipelines")
+async def create_pipeline(request: Request):
+    body = await request.body()
+    spec = yaml.safe_load(body)
+    return {"steps": len(spec["steps"])}

@@ -1,0 +1,5 @@
+import jsonpickle
+
+
+def load_widget(text):
+    return jsonpickle.decode(text)
