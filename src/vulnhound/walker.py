@@ -92,6 +92,9 @@ class _Walker:
         self.respect_gitignore = respect_gitignore
         self.result = WalkResult(root)
         self._seen_dirs: set[tuple[int, int]] = set()
+        # Links to places inside the root wait until the real tree is walked: what the
+        # walk reaches under its real path is analysed there, once, and not again.
+        self._deferred_links: list[tuple[Path, str, list[tuple[str, Spec]], Path]] = []
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -187,10 +190,29 @@ class _Walker:
             if target == self.root or target in path.parents or target in self.root.parents:
                 self._skip(rel, SkipReason.SYMLINK_LOOP, f"symbolic link to an enclosing directory {target}")
                 return
-            # Walk under the link's own path, so findings keep the path the user sees.
-            self.walk_directory(path, ignores)
-        elif target.is_file():
-            self.add_file(path, rel)
+        self._deferred_links.append((path, rel, ignores, target))
+
+    def walk_deferred_links(self) -> None:
+        """Follow in-root links whose target the walk did not reach by its real path."""
+        file_keys: set[tuple[int, int]] | None = None
+        while self._deferred_links:
+            path, rel, ignores, target = self._deferred_links.pop(0)
+            try:
+                stat = target.stat()
+            except OSError as exc:
+                self._skip(rel, SkipReason.UNREADABLE, exc.strerror or str(exc))
+                continue
+            key = (stat.st_dev, stat.st_ino)
+            if target.is_dir():
+                if key not in self._seen_dirs:
+                    # Walk under the link's own path, so findings keep the path the user sees.
+                    self.walk_directory(path, ignores)
+            elif target.is_file():
+                if file_keys is None:
+                    file_keys = {_file_key(c.absolute_path) for c in self.result.candidates}
+                if key not in file_keys:
+                    file_keys.add(key)
+                    self.add_file(path, rel)
 
     def add_file(self, path: Path, rel: str, explicit: bool = False) -> None:
         if not explicit and self.include is not None and not self.include.match_file(rel):
@@ -231,9 +253,18 @@ def walk(
             walker._visit_symlink(absolute, rel, [])
         else:
             walker.add_file(absolute, rel, explicit=True)
+    walker.walk_deferred_links()
     result = walker.result
     result.candidates.sort(key=lambda c: c.path)
     return result
+
+
+def _file_key(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_dev, stat.st_ino)
 
 
 def _parent_gitignores(walker: _Walker, directory: Path) -> list[tuple[str, Spec]]:
