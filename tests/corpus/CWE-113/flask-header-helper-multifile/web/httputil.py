@@ -1,0 +1,3 @@
+def tag_response(resp, campaign):
+    resp.headers.add("X-Campaign", "cmp-" + campaign)
+    return resp

@@ -1,0 +1,12 @@
+import re
+
+from flask import Flask, request
+
+app = Flask(__name__)
+LINES = ["alpha", "beta", "gamma"]
+
+
+@app.route("/grep")
+def grep():
+    pattern = re.compile(re.escape(request.args["q"]))
+    return {"matches": [line for line in LINES if pattern.search(line)]}

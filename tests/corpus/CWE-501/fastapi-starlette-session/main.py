@@ -1,0 +1,11 @@
+from fastapi import FastAPI, Request
+from starlette.middleware.sessions import SessionMiddleware
+
+app = FastAPI()
+app.add_middleware(SessionMiddleware, secret_key="from-settings")
+
+
+@app.get("/locale")
+def set_locale(request: Request):
+    request.session["tenant"] = request.headers.get("x-tenant", "default")
+    return {"tenant": request.session["tenant"]}

@@ -1,0 +1,6 @@
+from flask import session
+
+
+def remember_cart(cart):
+    items = cart.get("items", [])
+    session["cart"] = items
