@@ -1,8 +1,10 @@
+import os
+
 from fastapi import FastAPI, Request
 from starlette.middleware.sessions import SessionMiddleware
 
 app = FastAPI()
-app.add_middleware(SessionMiddleware, secret_key="from-settings")
+app.add_middleware(SessionMiddleware, secret_key=os.environ["SESSION_SECRET"])
 
 
 @app.get("/visit")

@@ -1,7 +1,9 @@
-from flask import Flask, redirect, request, session
+import os
+
+from flask import Flask, redirect, request
 
 app = Flask(__name__)
-app.secret_key = __import__("os").environ["SECRET_KEY"]
+app.secret_key = os.environ["SECRET_KEY"]
 
 
 @app.post("/login")
