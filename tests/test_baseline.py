@@ -113,3 +113,24 @@ def test_baseline_create_writes_nothing_on_error(cli: RunCli, tmp_path: Path, wr
     assert not baseline.exists()
     missing_output = cli("baseline", "create", root)
     assert missing_output.returncode == 2
+
+
+def test_configured_baseline_is_relative_to_the_config_file_and_ignored_by_create(
+    cli: RunCli, tmp_path: Path, write_tree: WriteTree
+) -> None:
+    root = write_tree(
+        tmp_path / "p", {"app.py": APP, "vulnhound.toml": 'baseline = "ci/b.json"\nfail_on = "low"\n'}
+    )
+    (root / "ci").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # Run from another directory: the configured path still means p/ci/b.json.
+    assert cli("baseline", "create", "-o", root / "ci" / "b.json", root, cwd=elsewhere).returncode == 0
+    assert cli("scan", root, cwd=elsewhere).returncode == 0
+    (root / "app.py").write_text(APP + "\n\ndef legacy(v):\n    return hashlib.sha1(v)\n")
+    assert cli("scan", root, cwd=elsewhere).returncode == 1
+    # Re-creating the baseline records every finding, not just those the old baseline lacks.
+    assert cli("baseline", "create", "-o", root / "ci" / "b.json", root, cwd=elsewhere).returncode == 0
+    entries = json.loads((root / "ci" / "b.json").read_text())["findings"]
+    assert sorted(e["rule_id"] for e in entries) == ["py/insecure-temp-file", "py/weak-hash", "py/weak-hash"]
+    assert cli("scan", root, cwd=elsewhere).returncode == 0

@@ -123,3 +123,15 @@ def test_invalid_toml_and_missing_config_file(cli: RunCli, tmp_path: Path, write
     assert proc.returncode == 2 and "vulnhound.toml" in proc.stderr and "TOML" in proc.stderr
     missing = cli("scan", root, "--config", tmp_path / "nope.toml")
     assert missing.returncode == 2 and "nope.toml" in missing.stderr
+
+
+def test_paths_in_a_config_file_are_relative_to_it(tmp_path: Path, write_tree: WriteTree) -> None:
+    root = write_tree(
+        tmp_path / "proj",
+        {"vulnhound.toml": 'baseline = "ci/base.json"\nrule_files = ["rules/extra.toml"]\n'},
+    )
+    config = load_config(root / "src")
+    assert config.baseline == str(root / "ci" / "base.json")
+    assert config.rule_files == (str(root / "rules" / "extra.toml"),)
+    from_env = load_config(root, environ={"VULNHOUND_BASELINE": "rel.json"})
+    assert from_env.baseline == "rel.json"  # environment and CLI paths are relative to the working directory

@@ -207,6 +207,15 @@ def discover_config_file(start: Path) -> Path | None:
     return None
 
 
+def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Paths written in a config file are relative to that file, wherever the scan runs from."""
+    if isinstance(values.get("baseline"), str):
+        values["baseline"] = str(base / values["baseline"])
+    if "rule_files" in values:
+        values["rule_files"] = tuple(str(base / p) for p in values["rule_files"])
+    return values
+
+
 def load_config(
     start: Path | None = None,
     *,
@@ -227,7 +236,7 @@ def load_config(
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
         section, where = _section_of(path, _read_toml(path))
-        values.update(_apply(section, where, path.parent))
+        values.update(_anchor_paths(_apply(section, where, path.parent), path.parent))
         source = where
     if environ:
         env_values = {

@@ -34,7 +34,8 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    # A baseline records every current finding: one configured for scans must not filter it.
+    config = config_from(args).replace(baseline=None)
     result = run_scan(args, config)
     document = baseline_document(result.findings, result.tool_version)
     write_atomic(args.output, json.dumps(document, indent=2, sort_keys=True) + "\n")
