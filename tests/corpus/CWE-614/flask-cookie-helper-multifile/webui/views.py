@@ -2,7 +2,7 @@ import secrets
 
 from flask import Flask, make_response
 
-from site.cookies import attach_auth_cookie
+from webui.cookies import attach_auth_cookie
 
 app = Flask(__name__)
 
