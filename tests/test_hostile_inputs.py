@@ -164,3 +164,17 @@ def test_nothing_analysed_text_never_reads_as_clean(
     for name in ("binary.py", "bad.py", "broken.py"):
         assert name in text.stdout
     assert not _CLEAN.search(text.stdout), f"reads as a clean result:\n{text.stdout}"
+
+
+def test_file_that_crashes_an_analyzer_costs_only_itself(tmp_path: Path, write_tree: WriteTree) -> None:
+    """Parses fine, but nesting this deep exhausts the stack of a recursive AST visitor."""
+    root = write_tree(
+        tmp_path / "p",
+        {"deep.py": "x = f" + "()" * 1500 + "\n", "good_a.py": GOOD_A, "pkg/good_b.py": GOOD_B},
+    )
+    result = vulnhound.scan([root], Config())
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in result.active}
+    assert found == GOOD_FINDINGS
+    assert {s.path for s in result.skipped} <= {"deep.py"}
+    for skip in result.skipped:
+        assert skip.reason is SkipReason.ANALYZER_ERROR and skip.analyzer and "Error" in skip.detail

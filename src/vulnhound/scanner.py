@@ -63,15 +63,31 @@ def read_files(targets: Sequence[Path], config: Config) -> tuple[Path, list[Sour
 def _run_analyzer(
     analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisContext
 ) -> AnalyzerOutput:
-    """Run one analyzer; a crash becomes a skip for its files, never a lost scan."""
+    """Run one analyzer; a crash becomes a skip for its files, never a lost scan.
+
+    When a run over several files crashes, each file is retried alone, so one hostile
+    file (e.g. nesting deep enough to exhaust the stack) costs only its own findings.
+    """
     try:
         return analyzer.analyze(files, context)
     except Exception as exc:  # an analyzer bug must not cost the other analyzers' findings
+        if len(files) > 1:
+            return _merge_outputs([_run_analyzer(analyzer, [f], context) for f in files])
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{analyzer.name} crashed: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
         return AnalyzerOutput(
             skipped=tuple(Skipped(f.path, SkipReason.ANALYZER_ERROR, detail, analyzer.name) for f in files)
         )
+
+
+def _merge_outputs(outputs: Sequence[AnalyzerOutput]) -> AnalyzerOutput:
+    return AnalyzerOutput(
+        findings=tuple(f for o in outputs for f in o.findings),
+        skipped=tuple(s for o in outputs for s in o.skipped),
+        notes=tuple(dict.fromkeys(n for o in outputs for n in o.notes)),
+        model_usage=tuple(u for o in outputs for u in o.model_usage),
+        extras=tuple(e for o in outputs for e in o.extras),
+    )
 
 
 def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
