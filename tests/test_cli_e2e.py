@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
 import subprocess
 import sys
@@ -157,3 +159,38 @@ def test_write_atomic_replaces_whole_file_or_nothing(tmp_path: Path) -> None:
         write_atomic(target, "x" * 100_000 + "\ud800")
     assert target.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_progress_only_on_a_terminal(cli: RunCli, tmp_path: Path) -> None:
+    piped = cli("scan", EXAMPLE_SHOP)
+    assert piped.stderr == ""  # no progress bar, no chatter when stderr is not a TTY
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "vulnhound", "scan", str(EXAMPLE_SHOP)],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            cwd=tmp_path,
+            env={k: v for k, v in os.environ.items() if not k.startswith("VULNHOUND_")},
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 1
+    assert "py/weak-hash" in proc.stdout
+    assert b"scanning" in b"".join(chunks)
