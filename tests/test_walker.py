@@ -141,3 +141,29 @@ def test_links_inside_root_are_read_once_under_the_real_path(tmp_path: Path, wri
     assert result.skipped == []
     findings = scan([root], Config()).active
     assert sorted(f.location.path for f in findings) == ["gen_link.py", "real/mod.py"]
+
+
+def test_explicit_link_targets_are_followed_or_reported(
+    cli: RunCli, tmp_path: Path, write_tree: WriteTree
+) -> None:
+    write_tree(tmp_path / "real", {"mod.py": MD5})
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "file.py").symlink_to(tmp_path / "real" / "mod.py")
+    (links / "dir").symlink_to(tmp_path / "real", target_is_directory=True)
+    (links / "loop.py").symlink_to("loop.py")
+    (links / "dangling.py").symlink_to("nowhere.py")
+    for named in ("file.py", "dir"):  # a target the user names is scanned even if it is a link
+        proc = cli("scan", "-f", "json", "--fail-on", "medium", links / named)
+        assert proc.returncode == 1, proc.stderr
+        assert [f["location"]["path"] for f in json.loads(proc.stdout)["findings"]] == ["mod.py"]
+    loop = cli("scan", "-f", "json", links / "loop.py", "--strict")
+    assert loop.returncode == 3, loop.stderr
+    assert [(s["path"], s["reason"]) for s in json.loads(loop.stdout)["skipped"]] == [
+        ("loop.py", "symlink-loop")
+    ]
+    result = scan([links / "dangling.py", links / "loop.py"], Config())
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("dangling.py", SkipReason.NOT_FOUND),
+        ("loop.py", SkipReason.SYMLINK_LOOP),
+    ]

@@ -188,7 +188,10 @@ def _section_of(path: Path, doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 def discover_config_file(start: Path) -> Path | None:
     """Nearest vulnhound.toml, or pyproject.toml holding [tool.vulnhound], upward from start."""
-    current = start.resolve()
+    try:
+        current = start.resolve()
+    except RuntimeError:  # a looping link: start from the directory holding it
+        current = start.absolute().parent.resolve()
     if current.is_file():
         current = current.parent
     for directory in (current, *current.parents):

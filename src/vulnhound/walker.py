@@ -68,9 +68,21 @@ def _spec(patterns: Iterable[str]) -> Spec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
+def _real(target: Path) -> Path:
+    """Where a target really is: a target the user names is followed even if it is a link.
+
+    A missing, dangling or looping one keeps its name, in its real directory.
+    """
+    absolute = Path(os.path.abspath(target))
+    try:
+        return absolute.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return absolute.parent.resolve() / absolute.name
+
+
 def common_root(targets: Sequence[Path]) -> Path:
     """The directory that relative paths in findings are relative to."""
-    resolved = [t.resolve() for t in targets]
+    resolved = [_real(t) for t in targets]
     if len(resolved) == 1:
         only = resolved[0]
         return only if only.is_dir() else only.parent
@@ -241,16 +253,14 @@ def walk(
     root = common_root(targets) if targets else Path.cwd().resolve()
     walker = _Walker(root, include, exclude, respect_gitignore)
     for target in targets:
-        absolute = Path(os.path.abspath(target))
-        if not absolute.is_symlink() and absolute.exists():
-            absolute = absolute.resolve()
+        absolute = _real(target)
         rel = absolute.relative_to(root).as_posix() if absolute != root else "."
-        if not absolute.exists() and not absolute.is_symlink():
-            walker._skip(rel, SkipReason.NOT_FOUND, "no such file or directory")
-        elif absolute.is_dir() and not absolute.is_symlink():
-            walker.walk_directory(absolute, _parent_gitignores(walker, absolute))
-        elif absolute.is_symlink():
+        if absolute.is_symlink():  # still a link: it loops or dangles; record which
             walker._visit_symlink(absolute, rel, [])
+        elif not absolute.exists():
+            walker._skip(rel, SkipReason.NOT_FOUND, "no such file or directory")
+        elif absolute.is_dir():
+            walker.walk_directory(absolute, _parent_gitignores(walker, absolute))
         else:
             walker.add_file(absolute, rel, explicit=True)
     walker.walk_deferred_links()
