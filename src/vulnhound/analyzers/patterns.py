@@ -155,17 +155,17 @@ def compile_rules(rules: Sequence[RuleInfo]) -> list[_Rule]:
 def _enclosing_names(tree: ast.Module) -> dict[int, str]:
     """id(call node) -> qualified name of the enclosing def/class, for stable fingerprints."""
     owners: dict[int, str] = {}
-
-    def visit(node: ast.AST, scope: str) -> None:
+    # Iterative on purpose: scanned code may nest deeper than Python's recursion limit.
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, scope = stack.pop()
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                visit(child, f"{scope}.{child.name}" if scope else child.name)
+                stack.append((child, f"{scope}.{child.name}" if scope else child.name))
             else:
                 if isinstance(child, ast.Call):
                     owners[id(child)] = scope
-                visit(child, scope)
-
-    visit(tree, "")
+                stack.append((child, scope))
     return owners
 
 
