@@ -172,13 +172,22 @@ def markdown(tallies: dict[str, Tally]) -> str:
 
 
 def git_commit() -> str:
+    """HEAD, marked ``+dirty`` when src/ has uncommitted changes (they were measured too)."""
     try:
-        proc = subprocess.run(
+        head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     except OSError:
         return "unknown"
-    return proc.stdout.strip() or "unknown"
+    commit = head.stdout.strip() or "unknown"
+    return commit + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
