@@ -10,10 +10,12 @@ from vulnhound.errors import ConfigError
 
 # name -> "module:factory". Factories take no arguments; configuration comes in the context.
 _ANALYZERS: dict[str, str] = {
+    "engine": "vulnhound.engine.analyzer:TaintAnalyzer",
     "patterns": "vulnhound.analyzers.patterns:PatternAnalyzer",
+    "ai-directives": "vulnhound.models.directives:DirectiveAnalyzer",
 }
 # Run when the configuration names none.
-DEFAULT_ANALYZERS: tuple[str, ...] = ("patterns",)
+DEFAULT_ANALYZERS: tuple[str, ...] = ("engine", "patterns", "ai-directives")
 
 
 def available() -> list[str]:

@@ -1,0 +1,1 @@
+"""Code units for model analysis: functions, methods and classes with their imports."""

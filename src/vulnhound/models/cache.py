@@ -1,0 +1,78 @@
+"""A persistent response cache in SQLite, so a re-scan of unchanged code sends nothing.
+
+The key is the SHA-256 of the model's identity (provider, endpoint, model id), the
+canonical JSON of the payload the provider built (prompt, schema and parameters) and the
+structured-output flag. Only answers that passed schema validation are stored. The file
+lives at ``.vulnhound/cache.sqlite`` under the scan root, beside the ledger, so that it
+travels (or not) with the project's other vulnhound state and is easy to delete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from vulnhound.models.config import ModelConfig
+
+DEFAULT_NAME = Path(".vulnhound") / "cache.sqlite"
+
+
+def cache_key(config: ModelConfig, payload: Mapping[str, Any], structured: bool) -> str:
+    identity = [config.provider, config.base_url, config.model, config.model_path, structured]
+    canonical = json.dumps([identity, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """Thread-safe get/put of validated answers; a broken cache file is replaced, never fatal."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError:
+            path.unlink(missing_ok=True)  # a corrupt cache is only lost speed
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT, data TEXT,"
+            " tokens_in INTEGER, tokens_out INTEGER, created REAL)"
+        )
+        db.commit()
+        return db
+
+    def get(self, key: str) -> tuple[dict[str, Any], int, int] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT data, tokens_in, tokens_out FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return None
+        return (data, int(row[1]), int(row[2])) if isinstance(data, dict) else None
+
+    def put(self, key: str, model: str, data: Mapping[str, Any], tokens_in: int, tokens_out: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
+                (key, model, json.dumps(data, sort_keys=True), tokens_in, tokens_out, time.time()),
+            )
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

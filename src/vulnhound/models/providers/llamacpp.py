@@ -1,0 +1,78 @@
+"""In-process llama.cpp for GGUF files (optional extra ``llamacpp``: the ``xllamacpp`` wheel).
+
+The request is the same OpenAI-style chat payload, so the guard sees, redacts, records
+and hashes it like any other; instead of an HTTP call the guard hands the serialised
+body to :meth:`LlamaCppProvider.transport`, which runs the model in this process.
+Weights are never downloaded: ``model_path`` must name a GGUF file on disk. Note that
+xllamacpp's embedded server also binds a listening socket on 127.0.0.1 while loaded;
+no request goes through it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from vulnhound.errors import ConfigError
+from vulnhound.guard.interface import InboundResponse, ModelEndpoint, OutboundRequest
+from vulnhound.models.config import ModelConfig
+from vulnhound.models.interface import ModelRequest, ProviderReply
+from vulnhound.models.providers.openai import chat_payload, parse_chat
+
+
+class LlamaCppProvider:
+    def __init__(self, config: ModelConfig) -> None:
+        self.config = config
+        self.endpoint = ModelEndpoint(config.name, config.zone, config.base_url)
+        self._server: Any = None
+        self._lock = threading.Lock()  # one generation at a time: llama.cpp threads spin
+
+    def build(self, request: ModelRequest, *, structured: bool) -> OutboundRequest:
+        return OutboundRequest(
+            endpoint=self.endpoint,
+            method="POST",
+            headers={},
+            payload=chat_payload(self.config, request, structured=structured),
+            spans=request.spans,
+            purpose=request.purpose,
+            unit_id=request.unit_id,
+        )
+
+    def parse(self, response: InboundResponse) -> ProviderReply:
+        return parse_chat(response)
+
+    def _load(self) -> Any:
+        if self._server is None:
+            try:
+                import xllamacpp  # type: ignore[import-untyped,unused-ignore]
+            except ImportError as exc:
+                raise ConfigError(
+                    f"model '{self.config.name}': provider 'llamacpp' needs the optional extra: "
+                    "pip install 'vulnhound[llamacpp]'"
+                ) from exc
+            path = Path(self.config.model_path)
+            if not path.is_file():
+                raise ConfigError(f"model '{self.config.name}': GGUF file not found: {path}")
+            params = xllamacpp.CommonParams()
+            params.model.path = str(path)
+            params.n_ctx = 8192
+            params.n_parallel = 1
+            params.cpuparams.n_threads = self.config.threads
+            params.cpuparams_batch.n_threads = self.config.threads
+            params.warmup = False
+            self._server = xllamacpp.Server(params)
+        return self._server
+
+    def transport(self, body: bytes, timeout_s: float) -> InboundResponse:
+        """Run one chat completion in process; the guard calls this instead of HTTP."""
+        started = time.perf_counter()
+        payload = json.loads(body)
+        payload.pop("model", None)
+        with self._lock:
+            server = self._load()
+            result = server.handle_chat_completions(payload)
+        status = 500 if isinstance(result, dict) and "error" in result and "choices" not in result else 200
+        return InboundResponse(status, {}, json.dumps(result).encode("utf-8"), time.perf_counter() - started)

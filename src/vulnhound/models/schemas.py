@@ -1,0 +1,82 @@
+"""Answer schemas: a strict JSON schema to send, a pydantic model to validate with.
+
+The JSON schemas are written by hand in the strict subset OpenAI-style servers accept
+(every property required, no additional properties). Validation is lenient about extra
+keys so that a chatty model's answer is still usable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TriageAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    verdict: Literal["true_positive", "false_positive", "uncertain"]
+    rationale: str = Field(max_length=4000)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+class HuntItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    cwe: str
+    line: int
+    severity: Literal["critical", "high", "medium", "low", "info"] = "medium"
+    title: str = Field(default="", max_length=300)
+    explanation: str = Field(default="", max_length=4000)
+    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class HuntAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    findings: list[HuntItem] = Field(max_length=50)
+
+
+class CheckAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    ok: bool
+    echo: str = ""
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+TRIAGE_SCHEMA = _object(
+    {
+        "verdict": {"type": "string", "enum": ["true_positive", "false_positive", "uncertain"]},
+        "rationale": {"type": "string"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    }
+)
+
+HUNT_SCHEMA = _object(
+    {
+        "findings": {
+            "type": "array",
+            "items": _object(
+                {
+                    "cwe": {"type": "string", "pattern": "^CWE-[0-9]+$"},
+                    "line": {"type": "integer"},
+                    "severity": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
+                    "title": {"type": "string"},
+                    "explanation": {"type": "string"},
+                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                }
+            ),
+        }
+    }
+)
+
+CHECK_SCHEMA = _object({"ok": {"type": "boolean"}, "echo": {"type": "string"}})
