@@ -1,0 +1,192 @@
+"""The ``engine`` analyzer: parse, index, summarise to a fixpoint, report.
+
+Every function (and every module body) is walked by :class:`FunctionWalker` with the current
+summaries of its callees; when a summary changes, its callers are walked again. A function is
+walked at most ``MAX_VISITS`` times, which bounds recursion. Time is charged to the file that
+holds the function; a file over ``per_file_timeout`` is reported as a TIMEOUT skip and its
+remaining functions keep their last summaries, so the rest of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Sequence
+
+from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
+from vulnhound.engine.interp import AnalysisTimeout, FunctionWalker, Shared, Summary
+from vulnhound.engine.modules import Program
+from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, lower
+from vulnhound.engine.taint import Label
+from vulnhound.findings import Confidence, Finding, Location
+from vulnhound.pyparse import PythonSyntaxError, parse_python
+from vulnhound.rules.catalog import RuleCatalog, RuleInfo
+from vulnhound.sources import Skipped, SkipReason, SourceFile
+
+NAME = "engine"
+MAX_VISITS = 6
+
+
+class _Collector:
+    """Findings keyed by (rule, sink location): one per sink, preferring a high-confidence source."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, Location], Finding] = {}
+
+    def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
+        rule = sink.rule
+        key = (rule.id, location)
+        existing = self.found.get(key)
+        if existing is not None and (label.low or existing.confidence == rule.confidence):
+            return
+        confidence: Confidence = lower(rule.confidence) if label.low else rule.confidence
+        self.found[key] = Finding(
+            rule_id=rule.id,
+            cwe=sink.cwe,
+            severity=rule.severity,
+            confidence=confidence,
+            message=f"{label.origin} flows into {callee} ({sink.label})",
+            location=location,
+            analyzers=(NAME,),
+            flow=label.path,
+            context=context,
+        )
+
+
+class TaintAnalyzer:
+    """Interprocedural source-to-sink analysis of Python code."""
+
+    @property
+    def name(self) -> str:
+        return NAME
+
+    def languages(self) -> frozenset[str]:
+        return frozenset({"python"})
+
+    def rules(self, catalog: RuleCatalog) -> Sequence[RuleInfo]:
+        return catalog.for_analyzer(NAME)
+
+    def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
+        config = context.config
+        spec = build_spec(self.rules(context.rules), tuple(config.rule_files))
+        return analyze_files(
+            files,
+            spec,
+            timeout=float(config.per_file_timeout),
+            taint_parameters=bool(getattr(config, "taint_parameters", False)),
+            progress=context.progress,
+        )
+
+
+def analyze_files(
+    files: Sequence[SourceFile],
+    spec: EngineSpec,
+    *,
+    timeout: float = 20.0,
+    taint_parameters: bool = False,
+    progress: object = None,
+) -> AnalyzerOutput:
+    program = Program()
+    skipped: list[Skipped] = []
+    spent: dict[str, float] = defaultdict(float)
+    done = progress if callable(progress) else (lambda _n: None)
+    for source in files:
+        started = time.perf_counter()
+        try:
+            tree = parse_python(source.text, source.path)
+        except PythonSyntaxError as exc:
+            skipped.append(Skipped(source.path, SkipReason.SYNTAX_ERROR, str(exc), NAME))
+            done(1)
+            continue
+        except RecursionError:
+            skipped.append(
+                Skipped(source.path, SkipReason.ANALYZER_ERROR, "expressions nested too deeply", NAME)
+            )
+            done(1)
+            continue
+        module = program.add_module(source.path, tree)
+        spent[module.name] += time.perf_counter() - started
+
+    collector = _Collector()
+    shared = Shared(
+        program=program,
+        spec=spec,
+        summaries={},
+        module_envs={},
+        class_store={},
+        report=collector.report,
+        taint_parameters=taint_parameters,
+    )
+    failed: dict[str, Skipped] = {}
+    callers: dict[str, set[str]] = defaultdict(set)
+    visits: dict[str, int] = defaultdict(int)
+    order = [q for q in program.functions if q.endswith(".<module>")]
+    order += [q for q in program.functions if not q.endswith(".<module>")]
+    queue = deque(order)
+    queued = set(order)
+    methods_of: dict[str, list[str]] = defaultdict(list)
+    for fi in program.functions.values():
+        if fi.cls:
+            methods_of[fi.cls].append(fi.qualname)
+    remaining: dict[str, int] = defaultdict(int)
+    for fi in program.functions.values():
+        remaining[fi.module] += 1
+    finished: set[str] = set()
+
+    def push(qual: str) -> None:
+        if qual not in queued and visits[qual] < MAX_VISITS:
+            queue.append(qual)
+            queued.add(qual)
+
+    while queue:
+        qual = queue.popleft()
+        queued.discard(qual)
+        fi = program.functions[qual]
+        module = program.modules[fi.module]
+        first_visit = visits[qual] == 0
+        visits[qual] += 1
+        if module.name not in failed:
+            started = time.perf_counter()
+            walker = FunctionWalker(shared, fi, module, started + max(timeout - spent[module.name], 0.0))
+            try:
+                summary, env = walker.run()
+            except AnalysisTimeout:
+                failed[module.name] = Skipped(
+                    module.path, SkipReason.TIMEOUT, f"taint analysis exceeded {timeout:g}s", NAME
+                )
+                summary = None
+            except RecursionError:
+                failed[module.name] = Skipped(
+                    module.path, SkipReason.ANALYZER_ERROR, "expressions nested too deeply", NAME
+                )
+                summary = None
+            spent[module.name] += time.perf_counter() - started
+            if summary is not None:
+                if fi.node is None:
+                    shared.module_envs[module.name] = env
+                for callee in walker.callees:
+                    callers[callee].add(qual)
+                old = shared.summaries.get(qual)
+                if old is None or old.signature() != summary.signature():
+                    shared.summaries[qual] = summary
+                    if old is not None or _nonempty(summary):
+                        for caller in callers[qual]:
+                            push(caller)
+            for cls in shared.class_store_changed:
+                for method in methods_of.get(cls, ()):
+                    push(method)
+            shared.class_store_changed.clear()
+        if first_visit:
+            remaining[module.name] -= 1
+            if remaining[module.name] == 0 and module.name not in finished:
+                finished.add(module.name)
+                done(1)
+    for name in program.modules:
+        if name not in finished:
+            done(1)
+    skipped.extend(failed.values())
+    return AnalyzerOutput(tuple(collector.found.values()), tuple(skipped))
+
+
+def _nonempty(summary: Summary) -> bool:
+    return bool(summary.ret or summary.sinks or summary.effects)

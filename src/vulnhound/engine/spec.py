@@ -1,0 +1,266 @@
+"""Detection data of the engine, read from rule files.
+
+Sinks belong to rules (``[[rule.sink]]``). Sources, sanitizers, propagators and guards apply to
+every rule, so they are top-level arrays (``[[source]]``, ``[[sanitizer]]``, ``[[propagator]]``,
+``[[guard]]``) of any rule file, builtin or named in ``rule_files``; they may also be nested in
+an engine rule (``[[rule.source]]`` ...), which lets a user file hold everything in one rule.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vulnhound.errors import RuleError
+from vulnhound.findings import Confidence, Severity
+from vulnhound.rules.catalog import RuleInfo, builtin_rule_files
+
+ALL = "*"  # a sanitizer or guard that clears every sink kind
+
+
+class _Names:
+    """Exact qualified names plus ``*.suffix`` patterns."""
+
+    __slots__ = ("exact", "excluded", "suffixes")
+
+    def __init__(self, names: Iterable[str], excluded: Iterable[str] = ()) -> None:
+        names = list(names)
+        self.exact = frozenset(n for n in names if not n.startswith("*."))
+        self.suffixes = tuple(n[1:] for n in names if n.startswith("*."))
+        self.excluded = frozenset(excluded)
+
+    def match(self, qualified: str) -> bool:
+        if qualified in self.excluded:
+            return False
+        if qualified in self.exact:
+            return True
+        return any(qualified.endswith(s) for s in self.suffixes)
+
+
+@dataclass(frozen=True)
+class SinkSpec:
+    rule: RuleInfo
+    kind: str
+    calls: _Names
+    args: tuple[int, ...] = ()
+    keywords: tuple[str, ...] = ()
+    receiver: bool = False
+    # only a sink when these keywords are given with these constant values (shell=True)
+    when_keyword: Mapping[str, Any] = field(default_factory=dict)
+    # only a sink when a keyword is NOT given with one of these values
+    unless_keyword: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    # the program of an argv list: element 0 of a list/tuple, or the whole string
+    program: bool = False
+    # safe when the parser argument (position or keyword) is a parser tagged safe
+    parser_arg: int | None = None
+    parser_keyword: str = ""
+    store: _Names | None = None  # subscript stores: session[k] = v
+    route_return: bool = False  # the return value of a route handler (response body)
+    cwe: tuple[str, ...] = ()
+    label: str = ""
+    min_args: int = 0  # e.g. redirect needs an argument
+
+
+@dataclass(frozen=True)
+class SanitizerSpec:
+    calls: _Names
+    clears: frozenset[str]
+
+
+@dataclass(frozen=True)
+class GuardSpec:
+    calls: _Names
+    arg: int
+    clears: frozenset[str]
+
+
+@dataclass
+class EngineSpec:
+    sinks: list[SinkSpec] = field(default_factory=list)
+    source_names: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name -> (kind, low)
+    source_suffixes: list[tuple[str, str, bool]] = field(default_factory=list)
+    request_objects: set[str] = field(default_factory=set)  # qualified names of request objects
+    request_attributes: set[str] = field(default_factory=set)
+    request_param_names: set[str] = field(default_factory=set)
+    request_annotations: set[str] = field(default_factory=set)
+    source_methods: dict[str, str] = field(default_factory=dict)  # any receiver: recv -> kind
+    sanitizers: list[SanitizerSpec] = field(default_factory=list)
+    sanitizer_methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    guards: list[GuardSpec] = field(default_factory=list)
+    guard_methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    propagators: _Names = field(default_factory=lambda: _Names(()))
+    cleaners: _Names = field(default_factory=lambda: _Names(()))
+    terminators: _Names = field(default_factory=lambda: _Names(()))
+    route_decorators: _Names = field(default_factory=lambda: _Names(()))
+    clean_annotations: set[str] = field(default_factory=set)
+    xml_parsers: _Names = field(default_factory=lambda: _Names(()))
+
+    def __post_init__(self) -> None:
+        self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
+        self._san_cache: dict[str, frozenset[str] | None] = {}
+
+    def sinks_for(self, qualified: str) -> tuple[SinkSpec, ...]:
+        found = self._sink_cache.get(qualified)
+        if found is None:
+            found = tuple(s for s in self.sinks if s.calls.match(qualified))
+            self._sink_cache[qualified] = found
+        return found
+
+    def sanitizer_for(self, qualified: str) -> frozenset[str] | None:
+        if qualified in self._san_cache:
+            return self._san_cache[qualified]
+        clears: set[str] = set()
+        hit = False
+        for san in self.sanitizers:
+            if san.calls.match(qualified):
+                clears |= san.clears
+                hit = True
+        result = frozenset(clears) if hit else None
+        self._san_cache[qualified] = result
+        return result
+
+    def source_for(self, qualified: str) -> tuple[str, bool] | None:
+        found = self.source_names.get(qualified)
+        if found is not None:
+            return found
+        for suffix, kind, low in self.source_suffixes:
+            if qualified.endswith(suffix):
+                return kind, low
+        return None
+
+
+def _strs(table: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{where}: '{key}' must be a list of strings")
+    return list(value)
+
+
+def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        raise RuleError(f"{where}: '{key}' must be a list of integers")
+    return tuple(value)
+
+
+_SINK_KEYS = {
+    "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
+    "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
+}  # fmt: skip
+
+
+def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
+    where = f"{rule.origin}: rule '{rule.id}' sink"
+    unknown = set(table) - _SINK_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    store = _strs(table, "store", where)
+    return SinkSpec(
+        rule=rule,
+        kind=kind,
+        calls=_Names(_strs(table, "calls", where), _strs(table, "exclude", where)),
+        args=_ints(table, "args", where),
+        keywords=tuple(_strs(table, "keywords", where)),
+        receiver=bool(table.get("receiver", False)),
+        when_keyword=dict(table.get("when_keyword", {})),
+        unless_keyword={k: list(v) for k, v in dict(table.get("unless_keyword", {})).items()},
+        program=bool(table.get("program", False)),
+        parser_arg=table.get("parser_arg"),
+        parser_keyword=str(table.get("parser_keyword", "")),
+        store=_Names(store) if store else None,
+        route_return=bool(table.get("route_return", False)),
+        cwe=tuple(_strs(table, "cwe", where)) or rule.cwe,
+        label=str(table.get("label", rule.data.get("label", rule.name))),
+        min_args=int(table.get("min_args", 0)),
+    )
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.spec = EngineSpec()
+        self.propagators: list[str] = []
+        self.cleaners: list[str] = []
+        self.terminators: list[str] = []
+        self.routes: list[str] = []
+        self.xml_parsers: list[str] = []
+
+    def shared(self, doc: Mapping[str, Any], where: str) -> None:
+        spec = self.spec
+        for table in doc.get("source", []):
+            kind = str(table.get("kind", "remote"))
+            low = Confidence(table.get("confidence", "high")) != Confidence.HIGH
+            for name in _strs(table, "names", where):
+                if name.startswith("*."):
+                    spec.source_suffixes.append((name[1:], kind, low))
+                else:
+                    spec.source_names[name] = (kind, low)
+            spec.request_objects.update(_strs(table, "request_objects", where))
+            spec.request_attributes.update(_strs(table, "request_attributes", where))
+            spec.request_param_names.update(_strs(table, "request_params", where))
+            spec.request_annotations.update(_strs(table, "request_annotations", where))
+            for method in _strs(table, "methods", where):
+                spec.source_methods[method] = kind
+            self.routes.extend(_strs(table, "route_decorators", where))
+            spec.clean_annotations.update(_strs(table, "clean_annotations", where))
+        for table in doc.get("sanitizer", []):
+            clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
+            spec.sanitizers.append(SanitizerSpec(_Names(_strs(table, "calls", where)), clears))
+            for method in _strs(table, "methods", where):
+                spec.sanitizer_methods[method] = spec.sanitizer_methods.get(method, frozenset()) | clears
+        for table in doc.get("guard", []):
+            clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
+            calls = _strs(table, "calls", where)
+            if calls:
+                spec.guards.append(GuardSpec(_Names(calls), int(table.get("arg", 0)), clears))
+            for method in _strs(table, "methods", where):
+                spec.guard_methods[method] = spec.guard_methods.get(method, frozenset()) | clears
+        for table in doc.get("propagator", []):
+            self.propagators.extend(_strs(table, "calls", where))
+            self.cleaners.extend(_strs(table, "clean", where))
+            self.terminators.extend(_strs(table, "terminators", where))
+            self.xml_parsers.extend(_strs(table, "safe_xml_parsers", where))
+
+    def finish(self) -> EngineSpec:
+        spec = self.spec
+        spec.propagators = _Names(self.propagators)
+        spec.cleaners = _Names(self.cleaners)
+        spec.terminators = _Names(self.terminators)
+        spec.route_decorators = _Names(self.routes)
+        spec.xml_parsers = _Names(self.xml_parsers)
+        spec.__post_init__()
+        return spec
+
+
+def _read(path: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
+
+
+def build_spec(rules: Sequence[RuleInfo], rule_files: Sequence[str] = ()) -> EngineSpec:
+    """Compile every engine rule's sinks plus the shared tables of all rule files."""
+    builder = _Builder()
+    for name, text in builtin_rule_files():
+        builder.shared(tomllib.loads(text), name)
+    for path in rule_files:
+        builder.shared(_read(path), path)
+    for rule in rules:
+        where = f"{rule.origin}: rule '{rule.id}'"
+        builder.shared(rule.data, where)
+        kind = str(rule.data.get("kind", rule.id))
+        for table in rule.data.get("sink", []):
+            if not isinstance(table, Mapping):
+                raise RuleError(f"{where}: 'sink' must be an array of tables ([[rule.sink]])")
+            builder.spec.sinks.append(_sink(rule, table, kind))
+    return builder.finish()
+
+
+def lower(confidence: Confidence) -> Confidence:
+    return Confidence.MEDIUM if confidence == Confidence.HIGH else Confidence.LOW
+
+
+__all__ = ["ALL", "EngineSpec", "Severity", "SinkSpec", "build_spec", "lower"]
