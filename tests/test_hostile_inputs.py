@@ -150,11 +150,6 @@ def test_nothing_analysed_json_and_strict(cli: RunCli, tmp_path: Path, write_tre
     assert cli("scan", root, "--strict").returncode == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reporters/text.py is still the placeholder that prints '0 finding(s)'; remove this mark "
-    "when the rich text reporter lands (strict: it fails loudly once fixed)",
-)
 def test_nothing_analysed_text_never_reads_as_clean(
     cli: RunCli, tmp_path: Path, write_tree: WriteTree
 ) -> None:

@@ -115,11 +115,6 @@ def test_unused_suppressions_in_the_result(tmp_path: Path) -> None:
     assert [f.location.start_line for f in result.active] == [6]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reporters/text.py is still the placeholder that ignores show_unused_suppressions; "
-    "remove this mark when the rich text reporter lands",
-)
 def test_unused_suppressions_reported_on_request(cli: RunCli, tmp_path: Path, write_tree: WriteTree) -> None:
     root = write_tree(tmp_path / "p", {"m.py": HEADER + UNUSED_BODY})
     assert "m.py:5" not in cli("scan", root).stdout

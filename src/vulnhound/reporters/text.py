@@ -1,16 +1,231 @@
-"""Terminal report (placeholder until the rich reporter lands)."""
+"""Terminal report: findings grouped by severity, what was not analysed, and a summary line.
+
+Rendered with rich into a string. The console ignores the environment (NO_COLOR,
+FORCE_COLOR, COLUMNS...) so the output depends on the result and options only; the CLI
+decides about colour. Scanned text goes in as ``Text`` objects, never as markup, so a
+message containing ``[bold]`` or an escape sequence cannot restyle the report.
+"""
 
 from __future__ import annotations
 
+from io import StringIO
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from vulnhound.findings import Finding, Severity
+from vulnhound.reporters._common import (
+    SEVERITIES,
+    clean,
+    files_not_analysed,
+    location_text,
+    ordered,
+    ordered_skipped,
+    plural,
+    skipped_by_reason,
+)
 from vulnhound.reporters.registry import ReportOptions
 from vulnhound.result import ScanResult
 
+STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "bold cyan",
+    Severity.INFO: "bold blue",
+}
+
+# Above this many skipped entries the "Not analysed" list is grouped by reason.
+GROUP_SKIPPED_ABOVE = 5
+
 
 def render_text(result: ScanResult, options: ReportOptions) -> str:
-    lines = [
-        f"{f.location.path}:{f.location.start_line} {f.severity} {f.rule_id} {f.message}"
-        for f in result.active
-    ]
-    lines += [f"not analysed: {s.path}: {s.reason}: {s.detail}" for s in result.skipped]
-    lines.append(f"{len(result.active)} finding(s) in {result.files_analyzed} file(s)")
-    return "\n".join(lines)
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=options.color,
+        force_jupyter=False,
+        force_interactive=False,
+        color_system="standard" if options.color else None,
+        no_color=not options.color,
+        width=max(options.width, 40),
+        markup=False,
+        emoji=False,
+        highlight=False,
+        legacy_windows=False,
+        _environ={},
+    )
+    for block in _blocks(result, options):
+        console.print(block)
+    # Padding fills lines to the block's width; trailing blanks are noise in logs and diffs.
+    return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
+
+
+def _blocks(result: ScanResult, options: ReportOptions) -> list[RenderableType]:
+    blocks: list[RenderableType] = []
+    active = ordered(result.active)
+    for severity in SEVERITIES:
+        group = [f for f in active if f.severity is severity]
+        if group:
+            title = Text(f" {severity.value.upper()} ({len(group)}) ", style=STYLES[severity])
+            blocks.append(Text.assemble("\n", title))
+            for f in group:
+                blocks += [Text(""), _finding(f)]
+    suppressed = ordered(result.suppressed)
+    if suppressed and options.show_suppressed:
+        blocks.append(_heading(f"Suppressed ({len(suppressed)})"))
+        blocks.extend(_suppressed(f) for f in suppressed)
+    blocks.extend(_not_analysed(result))
+    if options.show_unused_suppressions and result.unused_suppressions:
+        blocks.append(_heading(f"Unused suppressions ({len(result.unused_suppressions)})"))
+        for loc in sorted(result.unused_suppressions):
+            blocks.append(Text(f"  {clean(loc.path)}:{loc.start_line}  suppression comment matched nothing"))
+    if result.notes:
+        blocks.append(_heading("Notes"))
+        blocks.extend(Text(f"  - {clean(note)}") for note in result.notes)
+    if result.model_usage:
+        blocks.append(_heading("Model usage"))
+        blocks.append(_usage_table(result))
+    blocks.append(Text(""))
+    blocks.append(_summary(result))
+    return blocks
+
+
+def _heading(title: str) -> Text:
+    return Text.assemble("\n", (title, "bold underline"))
+
+
+def _finding(f: Finding) -> RenderableType:
+    head = Text.assemble(
+        (clean(location_text(f.location)), "bold"),
+        "  ",
+        (clean(f.rule_id), "magenta"),
+        "  ",
+        (clean(", ".join(f.cwe)) or "no CWE", "cyan"),
+        "  ",
+        (f"confidence {f.confidence.value}", "dim"),
+    )
+    lines: list[RenderableType] = [head, Padding(Text(clean(f.message)), (0, 0, 0, 4), expand=False)]
+    if f.snippet:
+        snippet = Text()
+        for number, line in enumerate(clean(f.snippet).splitlines() or [""]):
+            snippet.append("\n" if number else "")
+            snippet.append("\u2502 ", style="dim")
+            snippet.append(line)
+        lines.append(Padding(snippet, (0, 0, 0, 4), expand=False))
+    if f.flow:
+        flow = Text("flow (source \u2192 sink):", style="dim")
+        last = len(f.flow)
+        for number, step in enumerate(f.flow, start=1):
+            role = " (source)" if number == 1 else " (sink)" if number == last else ""
+            flow.append(f"\n  {number}. ")
+            flow.append(clean(location_text(step.location)), style="bold")
+            flow.append(f"  {clean(step.note)}{role}")
+        lines.append(Padding(flow, (0, 0, 0, 4), expand=False))
+    if f.triage is not None:
+        models = f" by {clean(', '.join(f.triage.models))}" if f.triage.models else ""
+        style = {"true_positive": "red", "false_positive": "green"}.get(f.triage.verdict.value, "yellow")
+        triage = Text.assemble(
+            "triage: ",
+            (f.triage.verdict.value.replace("_", " "), style),
+            f" ({f.triage.confidence:.2f}{models})",
+        )
+        if f.triage.rationale:
+            triage.append(f": {clean(f.triage.rationale)}")
+        lines.append(Padding(triage, (0, 0, 0, 4), expand=False))
+    if f.analyzers:
+        lines.append(
+            Padding(
+                Text(f"found by {clean(', '.join(f.analyzers))}", style="dim"), (0, 0, 0, 4), expand=False
+            )
+        )
+    return Padding(Group(*lines), (0, 0, 0, 2), expand=False)
+
+
+def _suppressed(f: Finding) -> Text:
+    assert f.suppression is not None
+    why = f": {f.suppression.justification}" if f.suppression.justification else ""
+    return Text(
+        clean(f"  {location_text(f.location)}  {f.rule_id}  [{f.suppression.kind.value}{why}]  {f.message}"),
+        style="dim",
+    )
+
+
+def _not_analysed(result: ScanResult) -> list[RenderableType]:
+    if not (result.skipped or result.unsupported_languages):
+        return []
+    blocks: list[RenderableType] = [_heading(f"Not analysed ({plural(files_not_analysed(result), 'file')})")]
+    if len(result.skipped) > GROUP_SKIPPED_ABOVE:
+        for reason, entries in skipped_by_reason(result.skipped).items():
+            blocks.append(Text(f"  {reason} ({len(entries)})", style="bold yellow"))
+            blocks.extend(Text(clean(f"    {_skip_line(e.path, e.detail, e.analyzer)}")) for e in entries)
+    else:
+        for entry in ordered_skipped(result.skipped):
+            line = _skip_line(entry.path, entry.detail, entry.analyzer, reason=entry.reason.value)
+            blocks.append(Text(clean(f"  {line}")))
+    if result.unsupported_languages:
+        languages = ", ".join(
+            f"{lang} ({plural(n, 'file')})" for lang, n in sorted(result.unsupported_languages)
+        )
+        blocks.append(Text(clean(f"  unsupported languages: {languages}")))
+    return blocks
+
+
+def _skip_line(path: str, detail: str, analyzer: str, reason: str = "") -> str:
+    parts = [path]
+    if reason:
+        parts.append(reason)
+    if detail:
+        parts.append(detail)
+    line = ": ".join(parts)
+    return f"{line} [{analyzer}]" if analyzer else line
+
+
+def _usage_table(result: ScanResult) -> Table:
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 2), header_style="bold")
+    for column in ("model", "requests", "cached", "failures", "tokens in", "tokens out", "cost (USD)"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for usage in sorted(result.model_usage, key=lambda u: u.model):
+        table.add_row(
+            Text(clean(usage.model)),
+            str(usage.requests),
+            str(usage.cached),
+            str(usage.failures),
+            f"{usage.tokens_in:,}",
+            f"{usage.tokens_out:,}",
+            f"{usage.cost_usd:.4f}",
+        )
+    return table
+
+
+def _summary(result: ScanResult) -> Text:
+    """One line (wrapped if narrow) that must never make a failed scan read as clean."""
+    skipped = files_not_analysed(result)
+    if result.nothing_analysed:
+        text = Text("NOTHING WAS ANALYSED", style="bold white on red")
+        text.append(
+            f": not a single file could be analysed ({plural(skipped, 'file')} skipped, see 'Not analysed'); "
+            "this is not a clean result."
+        )
+        return text
+    counts = result.severity_counts()
+    active = len(result.active)
+    text = Text.assemble((plural(active, "finding"), "bold red" if active else "bold green"))
+    text.append(
+        " (" + ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES) + ")",
+    )
+    if result.suppressed:
+        text.append(f", {len(result.suppressed)} suppressed")
+    if result.baseline_matched:
+        text.append(f", {result.baseline_matched} matched the baseline")
+    if result.below_threshold:
+        text.append(f", {result.below_threshold} below the severity/confidence threshold")
+    text.append(
+        f"; {plural(result.files_analyzed, 'file')} and {plural(result.lines_analyzed, 'line')} analysed"
+        f" in {result.duration_s:.2f}s"
+    )
+    if skipped:
+        text.append(f"; {plural(skipped, 'file')} NOT analysed", style="bold yellow")
+    return text

@@ -1,0 +1,128 @@
+"""Helpers every reporter shares, so that the four formats agree on order, counts and rules.
+
+Reporters must be deterministic (same result, same bytes) and must never crash on odd text,
+so ordering, text cleaning and the rule list for findings without catalogue metadata live here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from vulnhound.findings import Finding, Location, Severity
+from vulnhound.result import ScanResult
+from vulnhound.rules.catalog import RuleInfo
+from vulnhound.sources import Skipped
+
+TOOL_NAME = "vulnhound"
+
+SEVERITIES: tuple[Severity, ...] = (
+    Severity.CRITICAL,
+    Severity.HIGH,
+    Severity.MEDIUM,
+    Severity.LOW,
+    Severity.INFO,
+)
+
+# Control characters (other than newline and tab) would let scanned code inject terminal
+# escapes or break a table; they are shown as \xNN instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def clean(text: str) -> str:
+    """Text safe to print or write as UTF-8: no control characters, no lone surrogates."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def one_line(text: str) -> str:
+    """``clean`` with runs of whitespace (newlines included) folded into single spaces."""
+    return " ".join(clean(text).split())
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "\u2026"
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then by place; the fingerprint and message break remaining ties."""
+    return sorted(findings, key=lambda f: (f.sort_key(), f.location, f.fingerprint, f.message, f.analyzers))
+
+
+def ordered_skipped(skipped: Iterable[Skipped]) -> list[Skipped]:
+    return sorted(skipped, key=lambda s: (s.path, s.reason.value, s.analyzer, s.detail))
+
+
+def skipped_by_reason(skipped: Iterable[Skipped]) -> dict[str, list[Skipped]]:
+    """Skipped entries grouped by reason, reasons in name order."""
+    groups: dict[str, list[Skipped]] = defaultdict(list)
+    for entry in ordered_skipped(skipped):
+        groups[entry.reason.value].append(entry)
+    return dict(sorted(groups.items()))
+
+
+def files_not_analysed(result: ScanResult) -> int:
+    """Distinct paths named by skipped entries (a file skipped by two analyzers counts once)."""
+    return len({s.path for s in result.skipped})
+
+
+def location_text(loc: Location, column: bool = True) -> str:
+    if column:
+        return f"{loc.path}:{loc.start_line}:{loc.start_column}"
+    return f"{loc.path}:{loc.start_line}"
+
+
+def plural(count: int, word: str, many: str = "") -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def cwe_number(cwe: str) -> str:
+    """``CWE-89`` -> ``89`` (empty when the id is not of that form)."""
+    prefix, _, number = cwe.partition("-")
+    return number if prefix.upper() == "CWE" and number.isdigit() else ""
+
+
+def cwe_url(cwe: str) -> str:
+    number = cwe_number(cwe)
+    return f"https://cwe.mitre.org/data/definitions/{number}.html" if number else ""
+
+
+def rule_from_finding(finding: Finding) -> RuleInfo:
+    """A minimal rule for a finding whose rule id is not in the catalogue (e.g. a model's).
+
+    Derived only from the finding so that it is the same whichever finding comes first
+    for the texts that matter (id, CWE); severity and confidence are the finding's.
+    """
+    analyzers = ", ".join(finding.analyzers) or "unknown analyzer"
+    cwe = ", ".join(finding.cwe) or "no CWE"
+    short = f"{finding.rule_id} ({cwe})"
+    return RuleInfo(
+        id=finding.rule_id,
+        name=finding.rule_id,
+        cwe=finding.cwe,
+        severity=finding.severity,
+        confidence=finding.confidence,
+        short_description=short,
+        full_description=f"Reported by {analyzers}; this rule is not in the vulnhound rule catalogue.",
+        help_text=f"Review the finding's message and code flow. Weaknesses: {cwe}.",
+        analyzer=finding.analyzers[0] if finding.analyzers else "",
+    )
+
+
+def all_rules(result: ScanResult) -> list[RuleInfo]:
+    """Every rule of the result (id order) plus one synthesised rule per unknown rule id."""
+    known = {rule.id: rule for rule in result.rules}
+    synthesised: dict[str, RuleInfo] = {}
+    for finding in ordered(result.findings):
+        if finding.rule_id not in known and finding.rule_id not in synthesised:
+            synthesised[finding.rule_id] = rule_from_finding(finding)
+    return sorted([*known.values(), *synthesised.values()], key=lambda r: r.id)
+
+
+def used_rules(result: ScanResult) -> list[RuleInfo]:
+    """The rules that some finding (suppressed ones included) refers to."""
+    used = {f.rule_id for f in result.findings}
+    return [rule for rule in all_rules(result) if rule.id in used]
