@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.models.door import HttpDoor
 from tests.models.servers import Act, ScriptedServer, hunting_brain
 
+from vulnhound.guard.door import Guard
 from vulnhound.models.cache import ResponseCache
 from vulnhound.models.config import ModelConfig
 from vulnhound.models.interface import Message, ModelReply, ModelRequest
@@ -29,7 +29,7 @@ def model(name: str, url: str, provider: str = "openai", **kw: Any) -> ModelConf
 
 def router(*configs: ModelConfig, **kw: Any) -> Router:
     clients = {c.name: ModelClient(c, create_provider(c, {"K": "secret-key"})) for c in configs}
-    return Router(HttpDoor(), clients, **kw)
+    return Router(Guard(), clients, **kw)
 
 
 def request(code: str = "  3 | os.system(cmd)", unit: str = "u1", risk: int = 0) -> ModelRequest:

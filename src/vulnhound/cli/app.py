@@ -16,6 +16,9 @@ SUBCOMMANDS = (
     "vulnhound.cli.scan_cmd",
     "vulnhound.cli.baseline_cmd",
     "vulnhound.cli.rules_cmd",
+    "vulnhound.cli.audit_cmd",
+    "vulnhound.cli.models_cmd",
+    "vulnhound.cli.bench_cmd",
 )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from vulnhound.analyzers.interface import Analyzer, Stage
 from vulnhound.config import Config, load_config
 from vulnhound.errors import UsageError
 from vulnhound.findings import Confidence, Severity
@@ -88,17 +90,27 @@ def config_from(args: argparse.Namespace, extra: list[str] | None = None) -> Con
     )
 
 
-def run_scan(args: argparse.Namespace, config: Config) -> ScanResult:
+def run_scan(
+    args: argparse.Namespace,
+    config: Config,
+    analyzers: Sequence[Analyzer] | None = None,
+    stages: Sequence[Stage] = (),
+) -> ScanResult:
     # A mistyped target must fail CI loudly, not pass as a clean scan of nothing.
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
     if sys.stderr.isatty():
-        return _scan_with_progress(args, config)
-    return scan(args.paths, config)
+        return _scan_with_progress(args, config, analyzers, stages)
+    return scan(args.paths, config, analyzers=analyzers, stages=stages)
 
 
-def _scan_with_progress(args: argparse.Namespace, config: Config) -> ScanResult:
+def _scan_with_progress(
+    args: argparse.Namespace,
+    config: Config,
+    analyzers: Sequence[Analyzer] | None = None,
+    stages: Sequence[Stage] = (),
+) -> ScanResult:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -117,4 +129,4 @@ def _scan_with_progress(args: argparse.Namespace, config: Config) -> ScanResult:
             bar.update(task, completed=done, total=total)
 
         callback: ProgressCallback = update
-        return scan(args.paths, config, progress=callback)
+        return scan(args.paths, config, progress=callback, analyzers=analyzers, stages=stages)

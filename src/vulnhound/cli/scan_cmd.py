@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from vulnhound.cli.common import add_scan_options, config_from, run_scan
+from vulnhound.cli.models_cmd import add_model_options, model_setup, wants_models, write_plan
 from vulnhound.findings import Severity
 from vulnhound.output import write_atomic
 from vulnhound.reporters.registry import FORMATS, ReportOptions, get_reporter
@@ -49,12 +50,23 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--color", choices=["auto", "always", "never"], default="auto", help="colour in text output"
     )
+    add_model_options(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args, ["fail_on", "strict", "baseline", "report_unused_suppressions"])
-    result = run_scan(args, config)
+    if wants_models(args):  # nothing model-related exists otherwise
+        setup = model_setup(args, config)
+        try:
+            result = run_scan(args, config, setup.analyzers, setup.stages)
+            if setup.plan:
+                write_plan(setup, args.output)
+                return 0
+        finally:
+            setup.close()
+    else:
+        result = run_scan(args, config)
     to_terminal = args.output is None
     color = args.color == "always" or (args.color == "auto" and to_terminal and sys.stdout.isatty())
     options = ReportOptions(color=color, show_unused_suppressions=config.report_unused_suppressions)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vulnhound.errors import VulnhoundError
+from vulnhound.guard.door import TransportError
 from vulnhound.guard.interface import EgressDoor, OutboundRequest
 from vulnhound.models.cache import ResponseCache, cache_key
 from vulnhound.models.config import ModelConfig
@@ -302,12 +303,12 @@ class Router:
             client.bucket.take()
             try:
                 guarded = self.door.send(outbound, client.config.timeout_s)
-            except VulnhoundError:
-                raise  # configuration (e.g. a zone the policy does not know): say so loudly
-            except Exception as exc:  # the guard's TransportError: timeout, refused, dropped
+            except TransportError as exc:  # timeout, refused, dropped: the guard logged it
                 with client.meter.lock:
                     client.meter.requests += 1
-                raise _Retry(f"transport: {type(exc).__name__}: {exc}", True, None, (0, 0.0)) from exc
+                raise _Retry(f"transport {exc}", True, None, (0, 0.0)) from exc
+            except VulnhoundError:
+                raise  # configuration (e.g. a zone the policy does not know): say so loudly
         if guarded.blocked is not None:
             return _Result(Refusal(_blocked_reason(guarded.blocked.kind), guarded.blocked.reason), (0, 0.0))
         if guarded.planned is not None:

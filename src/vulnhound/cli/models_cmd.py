@@ -1,0 +1,318 @@
+"""``vulnhound models ...`` and the model flags of ``vulnhound scan``.
+
+Nothing model-related is imported or constructed unless a model is selected: a scan
+without ``--model`` (or with ``--offline``) opens no socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vulnhound.analyzers.interface import Analyzer, Stage
+from vulnhound.config import Config
+from vulnhound.errors import UsageError
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("models")
+    group.add_argument(
+        "--model",
+        dest="models",
+        action="append",
+        metavar="NAME",
+        help="use this configured model (repeatable)",
+    )
+    group.add_argument(
+        "--triage", action="store_true", help="models judge each finding; false positives are suppressed"
+    )
+    group.add_argument("--hunt", action="store_true", help="models review code units for what the rules miss")
+    group.add_argument(
+        "--consensus", type=int, metavar="K", help="a model finding or dismissal needs K models to agree"
+    )
+    group.add_argument("--budget-tokens", type=int, metavar="N", help="stop model work after N tokens")
+    group.add_argument(
+        "--budget-usd", type=float, metavar="X", help="stop model work after an estimated X dollars"
+    )
+    group.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the model response cache"
+    )
+    group.add_argument(
+        "--plan", action="store_true", help="show what would be sent to which model; send nothing"
+    )
+    group.add_argument("--offline", action="store_true", help="refuse any model use")
+    group.add_argument(
+        "--ledger", type=Path, metavar="PATH", help="egress ledger (default: .vulnhound/ledger.jsonl)"
+    )
+
+
+def wants_models(args: argparse.Namespace) -> bool:
+    """Validate the model flags; True when this run uses models."""
+    models = getattr(args, "models", None) or []
+    modelish = [
+        flag
+        for flag, on in (
+            ("--triage", getattr(args, "triage", False)),
+            ("--hunt", getattr(args, "hunt", False)),
+            ("--plan", getattr(args, "plan", False)),
+            ("--consensus", getattr(args, "consensus", None) is not None),
+        )
+        if on
+    ]
+    if getattr(args, "offline", False):
+        if models:
+            raise UsageError("--offline refuses model use, but --model was given")
+        return False
+    if not models:
+        if modelish:
+            raise UsageError(f"{modelish[0]} needs at least one --model NAME")
+        return False
+    if not (args.triage or args.hunt):
+        raise UsageError("--model needs --triage and/or --hunt")
+    if args.consensus is not None and not 1 <= args.consensus <= len(models):
+        raise UsageError(f"--consensus must be between 1 and the number of --model ({len(models)})")
+    return True
+
+
+def scan_root(paths: Sequence[str]) -> Path:
+    first = Path(paths[0] if paths else ".").resolve()
+    return first.parent if first.is_file() else first
+
+
+@dataclass
+class ModelSetup:
+    """Analyzers and stages to add to a scan, and the guard to ask for the plan."""
+
+    analyzers: list[Analyzer]
+    stages: list[Stage]
+    door: Any
+    plan: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        closer = getattr(self.door, "close", None)
+        if callable(closer):
+            closer()
+
+
+def open_door(
+    config: Config,
+    root: Path,
+    *,
+    plan: bool,
+    ledger: Path | None,
+    local: dict[str, Any],
+    prime: Sequence[str] = (),
+) -> Any:
+    """The egress guard for this run: the only object that opens a connection."""
+    from vulnhound.guard.door import Guard
+
+    transport = None
+    if local:  # in-process models answer inside the guard's client, after policy and ledger
+        from vulnhound.models.transport import LocalRoutingTransport
+
+        transport = LocalRoutingTransport(local)
+    return Guard.from_config(config, root, ledger, plan=plan, transport=transport, prime=prime)
+
+
+def model_setup(args: argparse.Namespace, config: Config) -> ModelSetup:
+    from vulnhound.models.config import select
+    from vulnhound.models.hunt import HuntAnalyzer, MergeStage
+    from vulnhound.models.router import Budget
+    from vulnhound.models.session import UsageStage, build_run
+    from vulnhound.models.triage import TriageStage
+    from vulnhound.scanner import build_analyzers, read_files
+
+    root = scan_root(args.paths)
+    chosen = select(config.models, list(args.models))
+    local: dict[str, Any] = {}
+    door_holder: dict[str, Any] = {}
+    run = build_run(
+        config.models,
+        chosen,
+        _Forward(door_holder),  # providers come first: the guard needs their local transports
+        environ=os.environ,
+        cache_path=None if args.no_cache else root / ".vulnhound" / "cache.sqlite",
+        budget=Budget(args.budget_tokens, args.budget_usd),
+        consensus=args.consensus or 1,
+    )
+    for name, client in run.router.clients.items():
+        transport = getattr(client.provider, "transport", None)
+        if callable(transport):
+            local[client.provider.endpoint.url if hasattr(client.provider, "endpoint") else name] = transport
+    # Secrets are numbered in file order, so plan and real run build identical payloads.
+    _root, files, _skipped = read_files([Path(p) for p in args.paths], config)
+    prime = [f.text for f in sorted(files, key=lambda f: f.path)]
+    door = open_door(config, root, plan=args.plan, ledger=args.ledger, local=local, prime=prime)
+    door_holder["door"] = door
+    analyzers: list[Analyzer] = build_analyzers(config)
+    stages: list[Stage] = []
+    if args.hunt:
+        analyzers.append(HuntAnalyzer(run))
+        stages.append(MergeStage())
+    if args.triage:
+        stages.append(TriageStage(run))
+    stages.append(UsageStage(run))
+    return ModelSetup(analyzers, stages, door, args.plan)
+
+
+def write_plan(setup: ModelSetup, output: Path | None) -> None:
+    """Print the plan, or write it as JSON to ``output``."""
+    from vulnhound.guard.plan import Plan
+    from vulnhound.output import write_atomic
+
+    plan = Plan.from_guard(setup.door)
+    if output is not None:
+        write_atomic(output, plan.dumps())
+    else:
+        sys.stdout.write(plan.render_text())
+
+
+# -- vulnhound models ------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("models", help="list and check configured models")
+    sub = parser.add_subparsers(dest="models_command", metavar="ACTION")
+    for name, helptext in (
+        ("list", "list configured models"),
+        ("check", "call each model once: latency, structured output"),
+    ):
+        action = sub.add_parser(name, help=helptext)
+        action.add_argument(
+            "paths", nargs="*", default=["."], help="where to look for the configuration (default: .)"
+        )
+        action.add_argument("--config", type=Path, help="configuration file (skips discovery)")
+        action.add_argument(
+            "--model", dest="models", action="append", metavar="NAME", help="only this model (repeatable)"
+        )
+        action.add_argument(
+            "--ledger", type=Path, metavar="PATH", help="egress ledger (default: .vulnhound/ledger.jsonl)"
+        )
+        action.add_argument("--json", action="store_true", help="machine-readable output")
+        action.set_defaults(func=run_list if name == "list" else run_check)
+
+    def usage(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    parser.set_defaults(func=usage)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from vulnhound.config import load_config
+
+    return load_config(Path(args.paths[0]), config_file=args.config, environ=os.environ)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    config = _config(args)
+    rows = [
+        {
+            "name": m.name,
+            "provider": m.provider,
+            "model": m.model or Path(m.model_path).name,
+            "zone": m.zone,
+            "url": m.base_url,
+            "fallback": list(m.fallback),
+        }
+        for m in config.models
+        if not args.models or m.name in args.models
+    ]
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for r in rows:
+            fallback = f" fallback: {', '.join(r['fallback'])}" if r["fallback"] else ""
+            sys.stdout.write(
+                f"{r['name']:<16} {r['provider']:<10} {r['model']:<28} zone={r['zone']} {r['url']}{fallback}\n"
+            )
+        if not rows:
+            sys.stdout.write("no models configured ([[tool.vulnhound.models]])\n")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """One small request per model, through the guard, uncached, without fallback."""
+    from vulnhound.models.config import select
+    from vulnhound.models.interface import ModelReply, ModelRequest
+    from vulnhound.models.prompts import CHECK_SYSTEM
+    from vulnhound.models.router import Refusal, messages
+    from vulnhound.models.schemas import CHECK_SCHEMA, CheckAnswer
+    from vulnhound.models.session import build_run
+
+    config = _config(args)
+    models = select(config.models, args.models) if args.models else list(config.models)
+    if not models:
+        raise UsageError("no models configured ([[tool.vulnhound.models]])")
+    root = scan_root(args.paths)
+    rows: list[dict[str, Any]] = []
+    failed = 0
+    for model in models:
+        isolated = [m if m.name != model.name else _no_fallback(m) for m in config.models]
+        holder: dict[str, Any] = {}
+        run = build_run(
+            isolated, [_no_fallback(model)], _Forward(holder), environ=os.environ, cache_path=None
+        )
+        client = run.router.clients[model.name]
+        transport = getattr(client.provider, "transport", None)
+        local = {client.provider.endpoint.url: transport} if callable(transport) else {}  # type: ignore[attr-defined]
+        holder["door"] = open_door(config, root, plan=False, ledger=args.ledger, local=local)
+        request = ModelRequest(
+            messages(CHECK_SYSTEM, 'Reply with ok true and echo "vulnhound".'),
+            CHECK_SCHEMA,
+            "check",
+            "check",
+            "check",
+        )
+        started = time.perf_counter()
+        outcome = run.router.ask(model.name, request, CheckAnswer)
+        latency = time.perf_counter() - started
+        row: dict[str, Any] = {
+            "name": model.name,
+            "latency_s": round(latency, 3),
+            "structured_output": client.structured,
+        }
+        if isinstance(outcome, ModelReply):
+            row.update(ok=True, tokens_in=outcome.usage.tokens_in, tokens_out=outcome.usage.tokens_out)
+        else:
+            assert isinstance(outcome, Refusal)
+            failed += 1
+            row.update(ok=False, structured_output=False, error=f"{outcome.reason.value}: {outcome.detail}")
+        rows.append(row)
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    else:
+        for r in rows:
+            status = "ok" if r["ok"] else f"FAILED ({r['error']})"
+            structured = "yes" if r["structured_output"] else "no"
+            sys.stdout.write(
+                f"{r['name']:<16} {status:<10} latency {r['latency_s'] * 1000:.0f} ms  structured output: {structured}\n"
+            )
+    return 1 if failed else 0
+
+
+def _no_fallback(model: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(model, fallback=(), max_retries=0)
+
+
+class _Forward:
+    """Forwards to the guard once it exists; providers are built before it."""
+
+    def __init__(self, holder: dict[str, Any]) -> None:
+        self.holder = holder
+
+    def send(self, request: Any, timeout_s: float) -> Any:
+        return self.holder["door"].send(request, timeout_s)
+
+    def redact_text(self, text: str) -> Any:
+        return self.holder["door"].redact_text(text)
