@@ -103,6 +103,7 @@ class Shared:
     class_store: dict[str, dict[str, Taint]]
     report: Callable[[SinkSpec, Location, Label, str, str], None]
     taint_parameters: bool = False
+    class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # cls -> attr -> type tag
     class_store_changed: set[str] = field(default_factory=set)
 
 
@@ -511,6 +512,8 @@ class FunctionWalker:
                 owner = env.get(base.id) or self.globals.get(base.id)
                 if owner is not None and owner.tag.startswith("self:"):
                     self._self_effect(owner.tag[5:], target.attr, val.taint)
+                    if val.tag.startswith("type:"):
+                        self.s.class_types.setdefault(owner.tag[5:], {})[target.attr] = val.tag
                 elif owner is not None:
                     attrs = dict(owner.attrs or {})
                     attrs[target.attr] = val
@@ -523,7 +526,7 @@ class FunctionWalker:
                         keys=owner.keys,
                     )
         elif isinstance(target, ast.Subscript):
-            self._store_sink(target, val)
+            self._store_sink(target, val, env)
             base = target.value
             skey = base.id if isinstance(base, ast.Name) else dotted(base)
             if skey is None or (skey not in env and skey not in self.globals):
@@ -560,16 +563,18 @@ class FunctionWalker:
                 store[attr] = after
                 self.s.class_store_changed.add(cls)
 
-    def _store_sink(self, target: ast.Subscript, val: Val) -> None:
+    def _store_sink(self, target: ast.Subscript, val: Val, env: Env) -> None:
         if not val.taint:
             return
         name = dotted(target.value)
-        if name is None:
-            return
-        qual = self.s.program.qualify(self.module, name)
+        qual = self.s.program.qualify(self.module, name) if name else ""
+        container = self.eval(target.value, env)
+        kind = container.tag[5:] if container.tag.startswith("type:") else ""
         for sink in self.spec.sinks:
-            if sink.store is not None and sink.store.match(qual):
-                self._hit(sink, target, val.taint, f"{name}[...]")
+            if sink.store is None:
+                continue
+            if (qual and sink.store.match(qual)) or (kind and sink.store.match(kind)):
+                self._hit(sink, target, val.taint, f"{name or kind}[...]")
 
     # ---- guards -------------------------------------------------------------------------
     def refinements(
@@ -853,35 +858,33 @@ class FunctionWalker:
     def _fstring(self, node: ast.JoinedStr, env: Env) -> Val:
         parts: list[Taint] = []
         prefix = ""
-        fixed_host = False
+        fixed: frozenset[str] = frozenset()
         for value in node.values:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 if not parts:
                     prefix += value.value
                 continue
             if not parts:
-                fixed_host = _fixed_host(prefix)
+                fixed = _prefix_clears(prefix)
             inner = value.value if isinstance(value, ast.FormattedValue) else value
             parts.append(self.eval(inner, env).taint)
         taint = union_all(parts)
-        if fixed_host and taint:
-            taint = clear_all(taint, frozenset({"ssrf", "redirect"}))
+        if fixed and taint:
+            taint = clear_all(taint, fixed)
         return Val(taint)
 
     def _binop(
         self, op: ast.operator, left: Val, right: Val, right_node: ast.expr, left_node: ast.expr | None = None
     ) -> Val:
-        if isinstance(op, ast.Add | ast.Mod | ast.Mult | ast.BitOr):
+        if isinstance(op, ast.Add | ast.Mod | ast.Mult | ast.BitOr | ast.Div):
             taint = union(left.taint, right.taint)
             if isinstance(op, ast.Add) and left.items is not None and right.items is not None:
                 return Val(taint, items=left.items + right.items)
-            if (
-                isinstance(op, ast.Add | ast.Mod)
-                and isinstance(left.const, str)
-                and _fixed_host(left.const)
-                and not left.taint
-            ):
-                taint = clear_all(right.taint, frozenset({"ssrf", "redirect"}))
+            fixed = (
+                _prefix_clears(left.const) if isinstance(left.const, str) and not left.taint else frozenset()
+            )
+            if isinstance(op, ast.Add | ast.Mod) and fixed:
+                taint = clear_all(right.taint, fixed)
             if isinstance(op, ast.Mod) and right.keys is not None and isinstance(left.const, str):
                 taint = union(left.taint, right.taint)
             const: object = NOCONST
@@ -932,9 +935,10 @@ class FunctionWalker:
         if base.tag.startswith("self:"):
             cls = base.tag[5:]
             store = self.s.class_store.get(cls, {}).get(attr, EMPTY)
+            tag = self.s.class_types.get(cls, {}).get(attr, "")
             if self.fi.is_method and not self.is_module:
-                return Val(union((Label(SELFATTR, attr, frozenset(), (), False),), store))
-            return Val(store)
+                return Val(union((Label(SELFATTR, attr, frozenset(), (), False),), store), tag=tag)
+            return Val(store, tag=tag)
         if base.attrs is not None and attr in base.attrs:
             return base.attrs[attr]
         if base.tag.startswith("inst:"):
@@ -967,8 +971,8 @@ class FunctionWalker:
             if name and not (recv is not None and recv.tag.startswith(("self:", "inst:")))
             else (name or "")
         )
-        if recv is not None and recv.tag == "module:" + qual.rpartition(".")[0]:
-            recv = None
+        if recv is not None and recv.tag.startswith("type:") and isinstance(func, ast.Attribute):
+            qual = f"{recv.tag[5:]}.{func.attr}"  # requests.Session().get -> requests.Session.get
         args = [self.eval(a, env) for a in node.args]
         kws: dict[str, Val] = {}
         star_kw = EMPTY
@@ -1002,8 +1006,9 @@ class FunctionWalker:
             if ALL in clears:
                 return CLEAN
             return Val(clear_all(everything, clears))
+        type_tag = f"type:{qual}" if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper() else ""
         if sinks and not self.spec.propagators.match(qual):
-            return CLEAN  # what a sink returns (a cursor, a process, a file) is not the input
+            return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input
         # user code
         target = self._resolve(func, name, qual, recv, fval)
         if target is not None:
@@ -1022,6 +1027,11 @@ class FunctionWalker:
             if attr in _MUTATORS:
                 self._mutate(func.value, attr, args, env)
                 return CLEAN
+            if attr == "setFeature" and len(node.args) == 2 and self._external_entities_on(node, env):
+                key = dotted(func.value)
+                if key is not None:
+                    env[key] = Val(recv.taint, tag="type:xml.sax.ExternalEntityParser")
+                return CLEAN
             if attr == "get" and recv.keys is not None and args:
                 key = self.const(node.args[0], env)
                 if key is not NOCONST and _hashable(key):
@@ -1037,7 +1047,18 @@ class FunctionWalker:
                 if len(node.args) + len(node.keywords) > 0 and recv is None
                 else everything
             )
+        if type_tag and target is None:
+            return Val(everything, tag=type_tag)
         return Val(everything)
+
+    def _external_entities_on(self, node: ast.Call, env: Env) -> bool:
+        feature = dotted(node.args[0]) or ""
+        qual = self.s.program.qualify(self.module, feature) if feature else ""
+        named = qual.endswith(("feature_external_ges", "feature_external_pes"))
+        literal = isinstance(node.args[0], ast.Constant) and "external-general-entities" in str(
+            node.args[0].value
+        )
+        return (named or literal) and bool(self.const(node.args[1], env))
 
     def _mutate(self, target: ast.expr, attr: str, args: list[Val], env: Env) -> None:
         key = target.id if isinstance(target, ast.Name) else dotted(target)
@@ -1308,7 +1329,19 @@ def _hashable(value: object) -> bool:
     return True
 
 
-def _fixed_host(prefix: str) -> bool:
-    """A URL prefix that already fixes scheme and host: 'https://api.example.com/'."""
+def _prefix_clears(prefix: str) -> frozenset[str]:
+    """Sink kinds a constant URL prefix rules out.
+
+    'https://api.example.com/...' fixes scheme and host (no SSRF, no open redirect); '/search?q='
+    is a same-site path (no open redirect).
+    """
     scheme, sep, rest = prefix.partition("://")
-    return bool(sep) and scheme.isalpha() and "/" in rest and rest.index("/") > 0
+    if sep and scheme.isalpha() and "/" in rest and rest.index("/") > 0:
+        return _HOST_FIXED
+    if len(prefix) > 1 and prefix[0] == "/" and prefix[1] not in "/\\":
+        return _PATH_FIXED
+    return frozenset()
+
+
+_HOST_FIXED = frozenset({"ssrf", "redirect"})
+_PATH_FIXED = frozenset({"redirect"})
