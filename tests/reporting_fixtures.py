@@ -6,6 +6,7 @@ nothing-analysed case exist even before the analyzers that produce them do.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from vulnhound.findings import (
@@ -225,7 +226,32 @@ def many_skipped_result(count: int = 30) -> ScanResult:
     )
 
 
+def odd_result() -> ScanResult:
+    """Surrogates, control characters, pipes, markup, NaN and empty strings in every field."""
+    odd = "\udcff" + ODD_MESSAGE + "\x00|`"
+    base = rich_result()
+    finding = replace(
+        hash_finding(),
+        rule_id="odd|rule `x`",
+        message=odd,
+        snippet=odd,
+        location=Location("odd\udcff dir/\u00e9|x.py", 1),
+        context=odd,
+        properties=(("k", odd),),
+    )
+    return replace(
+        base,
+        findings=(*base.findings, finding, replace(finding, message="", snippet="", fingerprint="")),
+        skipped=(*base.skipped, Skipped("\udcffname|x.py", SkipReason.DECODE_ERROR, odd, odd)),
+        model_usage=(ModelUsage(odd, cost_usd=float("nan")),),
+        notes=(odd, ""),
+        extras=(("odd", {odd: {1, 2}, "inf": float("inf"), "nested": [(1, "a")]}),),
+        duration_s=float("nan"),
+    )
+
+
 ALL_RESULTS = {
+    "odd": odd_result,
     "rich": rich_result,
     "empty": empty_result,
     "nothing": nothing_analysed_result,

@@ -254,3 +254,27 @@ def test_real_scan(tmp_path: Path) -> None:
     assert doc["tool"]["version"] == result.tool_version
     assert sorted(f["rule_id"] for f in doc["findings"]) == sorted(f.rule_id for f in result.findings)
     assert all(f["fingerprint"] and f["line_hash"] for f in doc["findings"])
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "json-format.md"
+
+
+def _schema_keys(schema: Any) -> set[str]:
+    """Every property name defined anywhere in a (sub)schema."""
+    keys: set[str] = set()
+    if not isinstance(schema, dict):
+        return keys
+    for name, sub in schema.get("properties", {}).items():
+        keys.add(name)
+        keys |= _schema_keys(sub)
+    for sub in (schema.get("items"), *schema.get("oneOf", ())):
+        keys |= _schema_keys(sub)
+    return keys
+
+
+def test_documented_example_is_valid_and_every_field_documented() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    Draft202012Validator(REPORT_SCHEMA).validate(example)
+    undocumented = sorted(k for k in _schema_keys(REPORT_SCHEMA) if f"`{k}`" not in text)
+    assert not undocumented, f"fields missing from docs/json-format.md: {undocumented}"
