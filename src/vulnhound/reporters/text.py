@@ -119,7 +119,9 @@ def _finding(f: Finding) -> RenderableType:
         flow = Text("flow (source \u2192 sink):", style="dim")
         last = len(f.flow)
         for number, step in enumerate(f.flow, start=1):
-            role = " (source)" if number == 1 else " (sink)" if number == last else ""
+            role = "source" if number == 1 else "sink" if number == last else ""
+            # Engines often say "source: ..." themselves; do not repeat it.
+            role = f" ({role})" if role and not step.note.lower().startswith(role) else ""
             flow.append(f"\n  {number}. ")
             flow.append(clean(location_text(step.location)), style="bold")
             flow.append(f"  {clean(step.note)}{role}")
