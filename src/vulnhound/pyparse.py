@@ -24,6 +24,21 @@ def parse_python(text: str, filename: str = "<unknown>") -> ast.Module:
             warnings.simplefilter("ignore")  # invalid escape sequences in scanned code are not ours
             return ast.parse(text, filename=filename, type_comments=False)
     except SyntaxError as exc:
+        fallback = _newer_syntax(text, filename)
+        if fallback is not None:
+            return fallback
         raise PythonSyntaxError(f"line {exc.lineno}: {exc.msg}", exc.lineno) from exc
     except (ValueError, RecursionError, MemoryError) as exc:
         raise PythonSyntaxError(f"cannot parse: {type(exc).__name__}: {exc}") from exc
+
+
+def _newer_syntax(text: str, filename: str) -> ast.Module | None:
+    """Syntax newer than the host's (3.12 f-strings, PEP 695) through tree-sitter; None if invalid."""
+    try:
+        from vulnhound.engine.tsconvert import parse_with_tree_sitter
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return parse_with_tree_sitter(text, filename)
+    except (ImportError, RecursionError, MemoryError, ValueError):
+        return None

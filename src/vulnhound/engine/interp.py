@@ -1028,9 +1028,9 @@ class FunctionWalker:
                 self._mutate(func.value, attr, args, env)
                 return CLEAN
             if attr == "setFeature" and len(node.args) == 2 and self._external_entities_on(node, env):
-                key = dotted(func.value)
-                if key is not None:
-                    env[key] = Val(recv.taint, tag="type:xml.sax.ExternalEntityParser")
+                parser_key = dotted(func.value)
+                if parser_key is not None:
+                    env[parser_key] = Val(recv.taint, tag="type:xml.sax.ExternalEntityParser")
                 return CLEAN
             if attr == "get" and recv.keys is not None and args:
                 key = self.const(node.args[0], env)
