@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.engine.helpers import rules, scan_files
+
 from vulnhound.sources import SkipReason
 
 HEAD = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n@app.route('/a')\ndef a():\n"
