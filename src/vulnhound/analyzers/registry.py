@@ -13,9 +13,10 @@ _ANALYZERS: dict[str, str] = {
     "engine": "vulnhound.engine.analyzer:TaintAnalyzer",
     "patterns": "vulnhound.analyzers.patterns:PatternAnalyzer",
     "ai-directives": "vulnhound.models.directives:DirectiveAnalyzer",
+    "secrets": "vulnhound.guard.secrets_analyzer:SecretsAnalyzer",
 }
 # Run when the configuration names none.
-DEFAULT_ANALYZERS: tuple[str, ...] = ("engine", "patterns", "ai-directives")
+DEFAULT_ANALYZERS: tuple[str, ...] = ("engine", "patterns", "ai-directives", "secrets")
 
 
 def available() -> list[str]:

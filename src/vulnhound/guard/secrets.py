@@ -1,0 +1,284 @@
+"""Secret detection, shared by redaction (before anything leaves) and the secrets analyzer.
+
+The detectors are data (``rules/data/secrets.toml``): specific patterns for keys and tokens
+whose shape is known, assignments to secret-looking names, passwords inside URLs, and a
+generic high-entropy check for quoted random-looking strings. Placeholder values
+(``changeme``, ``<password>``, ``${VAR}``) are not secrets and are skipped everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from vulnhound.errors import RuleError
+from vulnhound.findings import Confidence, Severity
+
+_DATA = "secrets.toml"
+_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+# Quoted (or assigned) run of token characters: the generic high-entropy candidates.
+_ENTROPY_CANDIDATE = re.compile(
+    r"""(?:(?<=["'`])|(?<=[=:]\s)|(?<=[=:]))(?P<value>[A-Za-z0-9+/_-]{16,}={0,2})(?=["'`\s,;)\]}]|$)""",
+    re.MULTILINE,
+)
+_HASH_CONTEXT = re.compile(r"(?i)(?:sha\d*|md5|integrity|checksum|digest|hash|commit|etag)\W{0,3}$")
+_HEX = re.compile(r"^[0-9a-fA-F-]+$")
+_DIGEST_PREFIX = re.compile(r"(?i)^(?:sha\d*|md5|blake2[bs]?)[-:]")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretMatch:
+    """One detected secret: ``text[start:end]`` is the secret value itself."""
+
+    kind: str
+    rule_id: str
+    start: int
+    end: int
+    value: str
+    name: str
+    confidence: Confidence
+    severity: Severity
+    prefix: int = 0  # leading characters that are public (AKIA, ghp_), shown when masking
+
+    def masked(self) -> str:
+        """A form safe to print: never any secret character beyond the public prefix."""
+        if self.kind == "private-key":
+            header = self.value.split("-----")[1] if self.value.count("-----") >= 2 else "PRIVATE KEY"
+            return f"-----{header}----- block"
+        shown = self.value[: self.prefix] if self.prefix < len(self.value) else ""
+        return f"{shown}{'*' * 8} ({len(self.value)} characters)"
+
+
+@dataclass(frozen=True)
+class _Detector:
+    kind: str
+    rule_id: str
+    regex: re.Pattern[str]
+    groups: tuple[str, ...]
+    name_group: str
+    confidence: Confidence
+    severity: Severity
+    prefix: int
+    check_value: bool
+    check_name: bool
+    min_length: int
+
+
+@dataclass(frozen=True)
+class _Entropy:
+    kind: str
+    rule_id: str
+    min_length: int
+    max_length: int
+    ratio: float
+    confidence: Confidence
+    severity: Severity
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of the string's own character distribution."""
+    if not value:
+        return 0.0
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
+
+
+def _alphabet_size(value: str) -> int:
+    size = 0
+    if any(c.islower() for c in value):
+        size += 26
+    if any(c.isupper() for c in value):
+        size += 26
+    if any(c.isdigit() for c in value):
+        size += 10
+    if any(c in "+/_-=" for c in value):
+        size += 4
+    return max(size, 2)
+
+
+class SecretDetector:
+    """Finds secrets in text. Build with :meth:`default` (cached) or :meth:`from_toml`."""
+
+    def __init__(self, doc: dict[str, Any], origin: str) -> None:
+        self.origin = origin
+        try:
+            self._detectors = tuple(self._detector(t) for t in doc.get("secret", []))
+            entropy = doc["entropy"]
+            self._entropy = _Entropy(
+                kind=str(entropy["kind"]),
+                rule_id=str(entropy["rule"]),
+                min_length=int(entropy["min_length"]),
+                max_length=int(entropy["max_length"]),
+                ratio=float(entropy["ratio"]),
+                confidence=Confidence(entropy["confidence"]),
+                severity=Severity(entropy["severity"]),
+            )
+            placeholders = doc["placeholders"]
+            self._placeholder_exact = frozenset(str(v).lower() for v in placeholders["exact"])
+            self._placeholder_regex = tuple(re.compile(r) for r in placeholders["regex"])
+            self._name_suffixes = frozenset(str(v).lower() for v in placeholders["name_suffixes"])
+        except (KeyError, TypeError, ValueError, re.error) as exc:
+            raise RuleError(f"{origin}: malformed secret detector table: {exc}") from exc
+
+    @staticmethod
+    def _detector(table: dict[str, Any]) -> _Detector:
+        flags = (re.IGNORECASE if table.get("ignore_case") else 0) | (re.DOTALL if table.get("dotall") else 0)
+        group = str(table.get("group", ""))
+        return _Detector(
+            kind=str(table["kind"]),
+            rule_id=str(table["rule"]),
+            regex=re.compile(table["regex"], flags),
+            groups=tuple(g for g in group.split("|") if g),
+            name_group=str(table.get("name_group", "")),
+            confidence=Confidence(table.get("confidence", "medium")),
+            severity=Severity(table.get("severity", "high")),
+            prefix=int(table.get("prefix", 0)),
+            check_value=bool(table.get("check_value", False)),
+            check_name=bool(table.get("check_name", False)),
+            min_length=int(table.get("min_length", 1)),
+        )
+
+    @classmethod
+    def from_toml(cls, text: str, origin: str) -> SecretDetector:
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise RuleError(f"{origin}: invalid TOML: {exc}") from exc
+        return cls(doc, origin)
+
+    @staticmethod
+    def default() -> SecretDetector:
+        return _default_detector()
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*(d.rule_id for d in self._detectors), self._entropy.rule_id]))
+
+    def is_placeholder(self, value: str) -> bool:
+        stripped = value.strip()
+        if stripped.lower() in self._placeholder_exact:
+            return True
+        return any(r.search(stripped) for r in self._placeholder_regex)
+
+    def _name_is_benign(self, name: str) -> bool:
+        words = _WORDS.findall(name.rsplit(".", 1)[-1])
+        return bool(words) and words[-1].lower() in self._name_suffixes
+
+    def _value_ok(self, detector: _Detector, value: str, name: str) -> bool:
+        if len(value) < detector.min_length:
+            return False
+        if detector.check_name and name and self._name_is_benign(name):
+            return False
+        if detector.check_value:
+            if self.is_placeholder(value):
+                return False
+            # Prose ("Enter your password"), paths and URLs are not credentials themselves.
+            if (
+                detector.groups
+                and detector.name_group
+                and (any(c.isspace() for c in value) or value.startswith("/") or "://" in value)
+            ):
+                return False
+        return True
+
+    def find_all(self, text: str) -> list[SecretMatch]:
+        """Every match of every detector, overlapping ones included (redaction needs all)."""
+        found: list[SecretMatch] = []
+        for detector in self._detectors:
+            for match in detector.regex.finditer(text):
+                group = next((g for g in detector.groups if match.group(g) is not None), None)
+                if detector.groups and group is None:
+                    continue
+                start, end = match.span(group) if group else match.span()
+                value = text[start:end]
+                name = match.group(detector.name_group) if detector.name_group else ""
+                if not value or not self._value_ok(detector, value, name or ""):
+                    continue
+                found.append(
+                    SecretMatch(
+                        kind=detector.kind,
+                        rule_id=detector.rule_id,
+                        start=start,
+                        end=end,
+                        value=value,
+                        name=name or "",
+                        confidence=detector.confidence,
+                        severity=detector.severity,
+                        prefix=detector.prefix,
+                    )
+                )
+        found.extend(self._high_entropy(text, found))
+        found.sort(key=lambda m: (m.start, -m.end))
+        return found
+
+    def find(self, text: str) -> list[SecretMatch]:
+        """Non-overlapping matches for reporting: the earliest, then longest, wins a region."""
+        chosen: list[SecretMatch] = []
+        for match in self.find_all(text):
+            if chosen and match.start < chosen[-1].end:
+                continue
+            chosen.append(match)
+        return chosen
+
+    def _high_entropy(self, text: str, specific: list[SecretMatch]) -> list[SecretMatch]:
+        spec = self._entropy
+        covered = [(m.start, m.end) for m in specific]
+        found: list[SecretMatch] = []
+        for match in _ENTROPY_CANDIDATE.finditer(text):
+            start, end = match.span("value")
+            value = match.group("value")
+            if not spec.min_length <= len(value) <= spec.max_length:
+                continue
+            if any(s < end and start < e for s, e in covered):
+                continue
+            if not self._looks_random(value):
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            if _HASH_CONTEXT.search(text[max(line_start, start - 24) : start]):
+                continue
+            found.append(
+                SecretMatch(
+                    kind=spec.kind,
+                    rule_id=spec.rule_id,
+                    start=start,
+                    end=end,
+                    value=value,
+                    name="",
+                    confidence=spec.confidence,
+                    severity=spec.severity,
+                )
+            )
+        return found
+
+    def _looks_random(self, value: str) -> bool:
+        """Mixed case and digits, high entropy for its length and alphabet, not hex or a UUID.
+
+        Pure hex is left out on purpose: commit ids, lockfile and content hashes are hex and
+        not secrets; hex keys assigned to secret-looking names are caught by the assignment
+        detector instead.
+        """
+        if _HEX.match(value) or _DIGEST_PREFIX.match(value) or self.is_placeholder(value):
+            return False
+        core = value.rstrip("=")
+        if not (
+            any(c.islower() for c in core)
+            and any(c.isupper() for c in core)
+            and any(c.isdigit() for c in core)
+        ):
+            return False
+        if core.count("_") + core.count("-") > len(core) // 6:  # snake_case / kebab identifiers
+            return False
+        ceiling = math.log2(min(len(core), _alphabet_size(core)))
+        return shannon_entropy(core) >= self._entropy.ratio * ceiling
+
+
+@lru_cache(maxsize=1)
+def _default_detector() -> SecretDetector:
+    text = resources.files("vulnhound.rules").joinpath("data", _DATA).read_text(encoding="utf-8")
+    return SecretDetector.from_toml(text, f"vulnhound/rules/data/{_DATA}")
