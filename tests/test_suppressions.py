@@ -130,3 +130,22 @@ def test_file_the_tokenizer_rejects_falls_back_to_line_comments(tmp_path: Path) 
     text = "x = '''unterminated\nh = md5(b'x')  # vulnhound: ignore[CWE-328]\n"
     comments = find_comments(SourceFile("m.py", str(tmp_path / "m.py"), "python", text))
     assert [(c.line, sorted(c.ids)) for c in comments] == [(2, ["CWE-328"])]
+
+
+def test_merged_findings_share_one_identity_and_suppression(tmp_path: Path) -> None:
+    """The engine and a call pattern flagging one yaml.load are one finding; a comment
+    naming either rule suppresses it."""
+    (tmp_path / "app.py").write_text(
+        "import yaml\n"
+        "from flask import request\n"
+        "def f():\n"
+        "    return yaml.load(request.data)  # vulnhound: ignore[py/unsafe-yaml-load]\n"
+        "def g():\n"
+        "    return yaml.load(request.data)\n"
+    )
+    result = scan([tmp_path], Config())
+    at_line = {f.location.start_line: f for f in result.findings if "CWE-502" in f.cwe}
+    assert sorted(at_line) == [4, 6]
+    assert len([f for f in result.findings if "CWE-502" in f.cwe]) == 2
+    assert set(at_line[6].analyzers) == {"engine", "patterns"}
+    assert at_line[4].suppressed and not at_line[6].suppressed

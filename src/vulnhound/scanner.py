@@ -91,18 +91,41 @@ def _merge_outputs(outputs: Sequence[AnalyzerOutput]) -> AnalyzerOutput:
 
 
 def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (rule, location); the analyzers that agree are all recorded."""
-    merged: dict[tuple[str, Location], Finding] = {}
+    """One finding per location and weakness.
+
+    Findings that start at the same place and share a CWE describe one problem, whichever
+    rules or analyzers reported it (e.g. the taint engine and a call pattern both flagging
+    one ``yaml.load``). The most confident one, with the longest flow, stands; the others'
+    analyzers are added to it and their rule ids kept as ``also_reported_as``.
+    """
+    by_place: dict[tuple[str, int, int], list[list[Finding]]] = {}
     for finding in findings:
-        key = (finding.rule_id, finding.location)
-        existing = merged.get(key)
-        if existing is None:
-            merged[key] = finding
+        loc = finding.location
+        clusters = by_place.setdefault((loc.path, loc.start_line, loc.start_column), [])
+        cwes = set(finding.cwe)
+        for cluster in clusters:
+            if any(cwes & set(other.cwe) or other.rule_id == finding.rule_id for other in cluster):
+                cluster.append(finding)
+                break
         else:
-            names = tuple(dict.fromkeys((*existing.analyzers, *finding.analyzers)))
-            keep = existing if len(existing.flow) >= len(finding.flow) else finding
-            merged[key] = replace(keep, analyzers=names)
-    return list(merged.values())
+            clusters.append([finding])
+    merged: list[Finding] = []
+    for clusters in by_place.values():
+        for cluster in clusters:
+            merged.append(_merge_cluster(cluster))
+    return merged
+
+
+def _merge_cluster(cluster: Sequence[Finding]) -> Finding:
+    if len(cluster) == 1:
+        return cluster[0]
+    keep = max(cluster, key=lambda f: (f.confidence.rank, len(f.flow), f.severity.rank))
+    analyzers = tuple(dict.fromkeys(a for f in cluster for a in f.analyzers))
+    others = tuple(dict.fromkeys(f.rule_id for f in cluster if f.rule_id != keep.rule_id))
+    properties = keep.properties
+    if others:
+        properties = (*properties, ("also_reported_as", ",".join(others)))
+    return replace(keep, analyzers=analyzers, properties=properties)
 
 
 def _apply_suppressions(

@@ -28,7 +28,13 @@ class SuppressionComment:
     def covers(self, finding: Finding) -> bool:
         if not self.ids:
             return True
-        return finding.rule_id.upper() in self.ids or any(c.upper() in self.ids for c in finding.cwe)
+        rules = {finding.rule_id, *also_reported_as(finding)}
+        return any(r.upper() in self.ids for r in rules) or any(c.upper() in self.ids for c in finding.cwe)
+
+
+def also_reported_as(finding: Finding) -> list[str]:
+    """Rule ids of findings merged into this one (see scanner._merge_duplicates)."""
+    return [r for key, value in finding.properties if key == "also_reported_as" for r in value.split(",")]
 
 
 def _parse(comment: str) -> frozenset[str] | None:
