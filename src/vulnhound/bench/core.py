@@ -135,7 +135,14 @@ class Checkpoint:
 
     def append(self, dataset: str, analyzer: str, outcomes: Iterable[Outcome]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        torn = False
+        if self.path.is_file() and self.path.stat().st_size:
+            with self.path.open("rb") as existing:
+                existing.seek(-1, os.SEEK_END)
+                torn = existing.read(1) != b"\n"
         with self.path.open("a", encoding="utf-8") as handle:
+            if torn:  # start after a line cut short by a kill, never glued to it
+                handle.write("\n")
             for outcome in outcomes:
                 record = {"dataset": dataset, "analyzer": analyzer, "outcome": outcome.to_json()}
                 handle.write(json.dumps(record, sort_keys=True) + "\n")
