@@ -1,18 +1,98 @@
-"""``--analyzer model:NAME``: a configured model, through the model layer and the egress guard."""
+"""``--analyzer model:NAME``: a configured model hunting alone, through the model layer.
+
+The model sees the same files as every other analyzer, through the same path a scan with
+``--model NAME --hunt`` takes: the router (retries, budget, SQLite response cache under the
+scanned tree's ``.vulnhound/``) and the egress guard (policy, ledger). Only the model's own
+findings are scored, not the deterministic analyzers'. Samples run in batches so that the
+checkpoint advances while a slow model works; tokens and cost are split evenly over a batch.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import argparse
+import hashlib
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from vulnhound.errors import UsageError
-
-if TYPE_CHECKING:
-    from vulnhound.bench.runners import Runner
-    from vulnhound.config import Config
+from vulnhound.bench.runners import RunnerOutput, _with_path
+from vulnhound.config import Config
 
 
-def create_model_runner(name: str, config: Config) -> Runner:
-    raise UsageError(
-        f"model:{name}: scoring models is not available yet (the model layer's hunting analysis "
-        "has not landed); score the engine or imported results instead"
-    )
+class ModelRunner:
+    batch_size: int | None = 25
+
+    def __init__(self, name: str, config: Config) -> None:
+        from vulnhound.models.config import select
+
+        (self.model,) = select(config.models, [name])  # ConfigError naming the known models
+        self.config = config.replace(respect_gitignore=False, baseline=None)
+        self._name = name
+        self.cache_used = False
+
+    @property
+    def name(self) -> str:
+        return f"model:{self._name}"
+
+    def identity(self) -> dict[str, Any]:
+        from vulnhound.models import prompts
+
+        m = self.model
+        prompt_hashes = {
+            key: hashlib.sha256(str(getattr(prompts, key)).encode()).hexdigest()
+            for key in sorted(dir(prompts))
+            if key.endswith("_SYSTEM")
+        }
+        return {
+            "kind": "model",
+            "model": m.name,
+            "provider": m.provider,
+            "model_id": m.model or m.model_path,
+            "base_url": m.base_url,
+            "parameters": {"temperature": m.temperature, "max_tokens": m.max_tokens},
+            "structured_output": m.structured_output,
+            "fallback": list(m.fallback),
+            "prompt_hashes": prompt_hashes,
+            "cache": ".vulnhound/cache.sqlite under the scanned tree",
+        }
+
+    def run(self, root: Path, paths: Sequence[str] | None) -> RunnerOutput:
+        from vulnhound.cli.models_cmd import model_setup
+        from vulnhound.scanner import scan
+
+        started = time.perf_counter()
+        args = argparse.Namespace(
+            paths=[str(root)],
+            models=[self._name],
+            no_cache=False,
+            budget_tokens=None,
+            budget_usd=None,
+            consensus=1,
+            plan=False,
+            ledger=None,
+            hunt=True,
+            triage=False,
+        )
+        setup = model_setup(args, self.config)
+        try:
+            hunters = [a for a in setup.analyzers if a.name == "hunt"]
+            targets = [root] if paths is None else [root / p for p in sorted(set(paths))]
+            result = scan(targets, self.config, analyzers=hunters, stages=setup.stages)
+        finally:
+            setup.close()
+        scanned = Path(result.root)
+        findings = []
+        for finding in result.active:
+            try:
+                findings.append(
+                    _with_path(finding, (scanned / finding.location.path).relative_to(root).as_posix())
+                )
+            except ValueError:
+                continue
+        self.cache_used = self.cache_used or any(u.cached for u in result.model_usage)
+        return RunnerOutput(tuple(findings), time.perf_counter() - started, result.model_usage, result.notes)
+
+
+def create_model_runner(name: str, config: Config) -> ModelRunner:
+    return ModelRunner(name, config)
