@@ -28,6 +28,10 @@ _ENTROPY_CANDIDATE = re.compile(
     re.MULTILINE,
 )
 _HASH_CONTEXT = re.compile(r"(?i)(?:sha\d*|md5|integrity|checksum|digest|hash|commit|etag)\W{0,3}$")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$-")
+# Capitalised or lower-case runs of 4+ letters: the words that identifiers are made of.
+_WORD_RUN = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{4,}")
+_PLAIN_WORD = re.compile(r"^[A-Za-z_]+$")
 _HEX = re.compile(r"^[0-9a-fA-F-]+$")
 _DIGEST_PREFIX = re.compile(r"(?i)^(?:sha\d*|md5|blake2[bs]?)[-:]")
 
@@ -68,6 +72,9 @@ class _Detector:
     check_value: bool
     check_name: bool
     min_length: int
+    mixed_value: bool
+    extend_name: bool
+    requires: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,22 @@ def shannon_entropy(value: str) -> float:
         return 0.0
     total = len(value)
     return -sum(n / total * math.log2(n / total) for n in Counter(value).values())
+
+
+def _mixed(value: str) -> bool:
+    return (
+        any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+
+
+def _extend_left(text: str, start: int) -> str:
+    """The identifier characters just before ``start`` (``my_db_`` of ``my_db_password``)."""
+    begin = start
+    while begin > 0 and text[begin - 1] in _NAME_CHARS and start - begin < 128:
+        begin -= 1
+    return text[begin:start]
 
 
 def _alphabet_size(value: str) -> int:
@@ -142,6 +165,9 @@ class SecretDetector:
             check_value=bool(table.get("check_value", False)),
             check_name=bool(table.get("check_name", False)),
             min_length=int(table.get("min_length", 1)),
+            mixed_value=bool(table.get("mixed_value", False)),
+            extend_name=bool(table.get("extend_name", False)),
+            requires=tuple(str(w).lower() for w in table.get("requires", ())),
         )
 
     @classmethod
@@ -170,8 +196,15 @@ class SecretDetector:
         words = _WORDS.findall(name.rsplit(".", 1)[-1])
         return bool(words) and words[-1].lower() in self._name_suffixes
 
-    def _value_ok(self, detector: _Detector, value: str, name: str) -> bool:
+    def _value_ok(self, detector: _Detector, value: str, name: str, match: re.Match[str]) -> bool:
         if len(value) < detector.min_length:
+            return False
+        groups = match.groupdict()
+        if "r" in (groups.get("strprefix") or "").lower():
+            return False  # a raw string: a regular expression, not a credential
+        if groups.get("op") == "==" and _PLAIN_WORD.match(value):
+            return False  # token == "with": parsing code comparing with a keyword
+        if detector.mixed_value and not _mixed(value):
             return False
         if detector.check_name and name and self._name_is_benign(name):
             return False
@@ -190,7 +223,10 @@ class SecretDetector:
     def find_all(self, text: str) -> list[SecretMatch]:
         """Every match of every detector, overlapping ones included (redaction needs all)."""
         found: list[SecretMatch] = []
+        lowered = text.lower()
         for detector in self._detectors:
+            if detector.requires and not any(w in lowered for w in detector.requires):
+                continue
             for match in detector.regex.finditer(text):
                 group = next((g for g in detector.groups if match.group(g) is not None), None)
                 if detector.groups and group is None:
@@ -198,7 +234,9 @@ class SecretDetector:
                 start, end = match.span(group) if group else match.span()
                 value = text[start:end]
                 name = match.group(detector.name_group) if detector.name_group else ""
-                if not value or not self._value_ok(detector, value, name or ""):
+                if name and detector.extend_name:
+                    name = _extend_left(text, match.start(detector.name_group)) + name
+                if not value or not self._value_ok(detector, value, name or "", match):
                     continue
                 found.append(
                     SecretMatch(
@@ -266,12 +304,10 @@ class SecretDetector:
         if _HEX.match(value) or _DIGEST_PREFIX.match(value) or self.is_placeholder(value):
             return False
         core = value.rstrip("=")
-        if not (
-            any(c.islower() for c in core)
-            and any(c.isupper() for c in core)
-            and any(c.isdigit() for c in core)
-        ):
+        if not _mixed(core):
             return False
+        if sum(len(w) for w in _WORD_RUN.findall(core)) > len(core) // 2:
+            return False  # mostly words: an identifier or a name, not random
         if core.count("_") + core.count("-") > len(core) // 6:  # snake_case / kebab identifiers
             return False
         ceiling = math.log2(min(len(core), _alphabet_size(core)))
