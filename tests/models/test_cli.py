@@ -73,6 +73,11 @@ def test_model_flags_are_validated(tmp_path: Path, write_tree: Any, cli: Any) ->
     for flags, message in cases:
         result = cli("scan", root, *flags)
         assert result.returncode == 2 and message in result.stderr, (flags, result.stderr)
+    (root / "vulnhound.toml").write_text(
+        config_text(("glm", "openai", "http://127.0.0.1:9/v1")).replace('zone = "local"\n', "")
+    )
+    result = cli("scan", root, "--model", "glm", "--hunt")
+    assert result.returncode == 2 and "has no 'zone'" in result.stderr, result.stderr
 
 
 def test_unreachable_model_still_reports_deterministic_findings(

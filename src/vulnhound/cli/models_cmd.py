@@ -152,6 +152,10 @@ def model_setup(args: argparse.Namespace, config: Config) -> ModelSetup:
     prime = [f.text for f in sorted(files, key=lambda f: f.path)]
     door = open_door(config, root, plan=args.plan, ledger=args.ledger, local=local, prime=prime)
     door_holder["door"] = door
+    from vulnhound.guard.door import guard_endpoints
+
+    # A model without a zone, or with one the policy does not list: a clear error, nothing sent.
+    guard_endpoints(door, [c.provider.endpoint for c in run.router.clients.values()])  # type: ignore[attr-defined]
     analyzers: list[Analyzer] = build_analyzers(config)
     stages: list[Stage] = []
     if args.hunt:
