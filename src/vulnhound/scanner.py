@@ -90,13 +90,15 @@ def _merge_outputs(outputs: Sequence[AnalyzerOutput]) -> AnalyzerOutput:
     )
 
 
-def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
+def _merge_duplicates(findings: Iterable[Finding], catalog: RuleCatalog) -> list[Finding]:
     """One finding per location and weakness.
 
     Findings that start at the same place and share a CWE describe one problem, whichever
     rules or analyzers reported it (e.g. the taint engine and a call pattern both flagging
-    one ``yaml.load``). The most confident one, with the longest flow, stands; the others'
-    analyzers are added to it and their rule ids kept as ``also_reported_as``.
+    one ``yaml.load``, or a model agreeing with the engine). A catalogued rule's finding is
+    preferred, so identities and baselines stay stable; then the most confident, with the
+    longest flow. The others' analyzers are added to it and their rule ids kept as
+    ``also_reported_as``.
     """
     by_place: dict[tuple[str, int, int], list[list[Finding]]] = {}
     for finding in findings:
@@ -112,14 +114,17 @@ def _merge_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     merged: list[Finding] = []
     for clusters in by_place.values():
         for cluster in clusters:
-            merged.append(_merge_cluster(cluster))
+            merged.append(_merge_cluster(cluster, catalog))
     return merged
 
 
-def _merge_cluster(cluster: Sequence[Finding]) -> Finding:
+def _merge_cluster(cluster: Sequence[Finding], catalog: RuleCatalog) -> Finding:
     if len(cluster) == 1:
         return cluster[0]
-    keep = max(cluster, key=lambda f: (f.confidence.rank, len(f.flow), f.severity.rank))
+    keep = max(
+        cluster,
+        key=lambda f: (f.rule_id in catalog, f.confidence.rank, len(f.flow), f.severity.rank),
+    )
     analyzers = tuple(dict.fromkeys(a for f in cluster for a in f.analyzers))
     others = tuple(dict.fromkeys(f.rule_id for f in cluster if f.rule_id != keep.rule_id))
     properties = keep.properties
@@ -205,7 +210,7 @@ def scan(
         for f in raw
         if f.location.path in by_path
     }
-    findings = assign(_merge_duplicates(raw), line_text)
+    findings = assign(_merge_duplicates(raw, catalog), line_text)
     for stage in stages:
         staged = stage.run(findings, files, context)
         findings = list(staged.findings)
@@ -230,6 +235,8 @@ def scan(
 
     analysed = [f for f in files if f.language in languages_read]
     unsupported = Counter(f.language for f in files if f.language not in languages_read)
+    # Conservative on purpose: a file that any of its analyzers could not finish is not
+    # counted as analysed, so a partial analysis never reads as a complete one.
     failed_paths = {s.path for s in skipped if s.analyzer}
     rules = _rules_for(chosen, catalog, disabled)
     return ScanResult(
