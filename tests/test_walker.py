@@ -119,6 +119,29 @@ def test_language_by_extension_and_shebang(tmp_path: Path, write_tree: WriteTree
     assert {f.location.path for f in result.active} == {"tool", "direct", "mod.py", "gui.pyw"}
 
 
+def test_configuration_files_are_read_for_secrets(tmp_path: Path, write_tree: WriteTree) -> None:
+    """Secrets live in .env and YAML files as often as in code; lock files are generated noise."""
+    root = write_tree(
+        tmp_path / "p",
+        {
+            ".env": "DATABASE_URL=postgres://admin:S3cr3tP4ssw0rd9@db.internal:5432/prod\n",
+            ".env.production": "X=1\n",
+            "deploy/config.yml": "aws:\n  access_key_id: AKIAIOSFODNN7EXAMPLF\n",
+            "settings.json": "{}\n",
+            "package-lock.json": "{}\n",
+        },
+    )
+    assert _walked(root) == {
+        ".env": "dotenv",
+        ".env.production": "dotenv",
+        "deploy/config.yml": "yaml",
+        "settings.json": "json",
+    }
+    result = scan([root], Config())
+    flagged = {(f.location.path, f.cwe[0]) for f in result.active}
+    assert flagged == {(".env", "CWE-798"), ("deploy/config.yml", "CWE-798")}
+
+
 def test_max_file_size_from_config_and_cli(cli: RunCli, tmp_path: Path, write_tree: WriteTree) -> None:
     big = MD5 + "# padding\n" * 30
     root = write_tree(

@@ -32,7 +32,21 @@ EXTENSIONS: dict[str, str] = {
     ".jinja": "html",
     ".jinja2": "html",
     ".j2": "html",
+    # Configuration files: no code analysis, but secrets and AI-directed text live here too.
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".conf": "ini",
+    ".properties": "ini",
+    ".env": "dotenv",
+    ".xml": "xml",
 }
+
+# Whole file names (no meaningful extension) that hold configuration.
+FILE_NAMES: dict[str, str] = {".env": "dotenv", ".envrc": "shell", "Dockerfile": "dockerfile"}
 
 _SHEBANG = re.compile(rb"^#![ \t]*(?:/usr/bin/env[ \t]+(?:-S[ \t]+)?)?\S*?([A-Za-z]+)[\d.]*(?:[ \t]|$)")
 _INTERPRETERS = {
@@ -50,6 +64,10 @@ _INTERPRETERS = {
 
 
 def language_from_extension(name: str) -> str | None:
+    if name in FILE_NAMES:
+        return FILE_NAMES[name]
+    if name.startswith(".env."):  # .env.local, .env.production
+        return "dotenv"
     dot = name.rfind(".")
     if dot <= 0:
         return None

@@ -44,6 +44,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".eggs/",
     "site-packages/",
     ".vulnhound/",
+    # Generated lock files: large, and their hashes look like secrets.
+    "package-lock.json",
+    "npm-shrinkwrap.json",
 )
 
 
