@@ -307,8 +307,8 @@ class Router:
                 with client.meter.lock:
                     client.meter.requests += 1
                 raise _Retry(f"transport {exc}", True, None, (0, 0.0)) from exc
-            except VulnhoundError:
-                raise  # configuration (e.g. a zone the policy does not know): say so loudly
+            except VulnhoundError as exc:  # e.g. a local model that cannot load: final for this model
+                raise _Retry(f"{type(exc).__name__}: {exc}", False, None, (0, 0.0)) from exc
         if guarded.blocked is not None:
             return _Result(Refusal(_blocked_reason(guarded.blocked.kind), guarded.blocked.reason), (0, 0.0))
         if guarded.planned is not None:

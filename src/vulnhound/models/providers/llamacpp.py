@@ -10,6 +10,7 @@ no request goes through it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 import time
@@ -29,6 +30,14 @@ class LlamaCppProvider:
         self.endpoint = ModelEndpoint(config.name, config.zone, config.base_url)
         self._server: Any = None
         self._lock = threading.Lock()  # one generation at a time: llama.cpp threads spin
+        # Fail at setup, with a clear message, rather than once per unit during the scan.
+        if importlib.util.find_spec("xllamacpp") is None:
+            raise ConfigError(
+                f"model '{config.name}': provider 'llamacpp' needs the optional extra: "
+                "pip install 'vulnhound[llamacpp]'"
+            )
+        if not Path(config.model_path).is_file():
+            raise ConfigError(f"model '{config.name}': GGUF file not found: {config.model_path}")
 
     def build(self, request: ModelRequest, *, structured: bool) -> OutboundRequest:
         return OutboundRequest(
@@ -46,18 +55,10 @@ class LlamaCppProvider:
 
     def _load(self) -> Any:
         if self._server is None:
-            try:
-                import xllamacpp  # type: ignore[import-untyped,unused-ignore]
-            except ImportError as exc:
-                raise ConfigError(
-                    f"model '{self.config.name}': provider 'llamacpp' needs the optional extra: "
-                    "pip install 'vulnhound[llamacpp]'"
-                ) from exc
-            path = Path(self.config.model_path)
-            if not path.is_file():
-                raise ConfigError(f"model '{self.config.name}': GGUF file not found: {path}")
+            import xllamacpp  # type: ignore[import-untyped,unused-ignore]
+
             params = xllamacpp.CommonParams()
-            params.model.path = str(path)
+            params.model.path = self.config.model_path
             params.n_ctx = 8192
             params.n_parallel = 1
             params.cpuparams.n_threads = self.config.threads
