@@ -9,6 +9,7 @@ remaining functions keep their last summaries, so the rest of the scan goes on.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
@@ -85,6 +86,28 @@ def analyze_files(
     timeout: float = 20.0,
     taint_parameters: bool = False,
     progress: object = None,
+) -> AnalyzerOutput:
+    """Analyse the files together (summaries flow between them).
+
+    The cyclic garbage collector is paused meanwhile: every tree of the program stays alive
+    until the end, so each full collection would re-scan millions of AST nodes (on Django
+    that was 70% of the parse time) while the analysis itself makes almost no cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze(files, spec, timeout, taint_parameters, progress)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyze(
+    files: Sequence[SourceFile],
+    spec: EngineSpec,
+    timeout: float,
+    taint_parameters: bool,
+    progress: object,
 ) -> AnalyzerOutput:
     program = Program()
     skipped: list[Skipped] = []

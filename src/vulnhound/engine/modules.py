@@ -62,10 +62,33 @@ def _absolute(module: ModuleInfo, level: int, target: str | None) -> str:
     return package
 
 
+def _imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
+    """Import statements at any statement depth; expressions are never entered (cheap)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    stack = [body]
+    while stack:
+        for node in stack.pop():
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found.append(node)
+                continue
+            for name in _BODIES:
+                sub = getattr(node, name, None)
+                if sub:
+                    stack.append(sub)
+            if isinstance(node, ast.Try) or node.__class__.__name__ == "TryStar":
+                stack.extend(h.body for h in node.handlers)  # type: ignore[attr-defined]
+            elif isinstance(node, ast.Match):
+                stack.extend(c.body for c in node.cases)
+    return found
+
+
+_BODIES = ("body", "orelse", "finalbody")
+
+
 def collect_aliases(module: ModuleInfo) -> None:
     """Local name -> qualified name for every import of the module (any depth)."""
     aliases = module.aliases
-    for node in ast.walk(module.tree):
+    for node in _imports(module.tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -73,7 +96,7 @@ def collect_aliases(module: ModuleInfo) -> None:
                 else:
                     head = alias.name.split(".")[0]
                     aliases[head] = head
-        elif isinstance(node, ast.ImportFrom):
+        else:
             base = _absolute(module, node.level, node.module)
             for alias in node.names:
                 if alias.name != "*":
@@ -103,6 +126,9 @@ class Program:
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self._suffix: dict[str, list[str]] = {}
+        # memo tables, cleared whenever a module is added (their answers depend on the modules)
+        self._qualified: dict[tuple[str, str], str] = {}
+        self._canon: dict[str, str] = {}
 
     def add_module(self, path: str, tree: ast.Module) -> ModuleInfo:
         name, is_package = module_name(path)
@@ -116,6 +142,8 @@ class Program:
             self._suffix.setdefault(".".join(parts[i:]), []).append(name)
         self.functions[f"{name}.<module>"] = FunctionInfo(f"{name}.<module>", name, None, short="<module>")
         self._collect(module, tree.body, name, None, "")
+        self._qualified.clear()
+        self._canon.clear()
         return module
 
     def _collect(
@@ -149,6 +177,13 @@ class Program:
                     self._collect(module, sub, prefix, cls, short)
 
     def qualify(self, module: ModuleInfo, name: str) -> str:
+        key = (module.name, name)
+        found = self._qualified.get(key)
+        if found is None:
+            found = self._qualified[key] = self._qualify(module, name)
+        return found
+
+    def _qualify(self, module: ModuleInfo, name: str) -> str:
         head, _, rest = name.partition(".")
         base = module.aliases.get(head)
         if base is None:
@@ -161,6 +196,12 @@ class Program:
 
     def _canonical(self, qualified: str) -> str:
         """Map a name through suffix module names (``pkg.mod.f`` -> ``src.pkg.mod.f``)."""
+        found = self._canon.get(qualified)
+        if found is None:
+            found = self._canon[qualified] = self._canonical_uncached(qualified)
+        return found
+
+    def _canonical_uncached(self, qualified: str) -> str:
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])

@@ -24,20 +24,23 @@ ALL = "*"  # a sanitizer or guard that clears every sink kind
 class _Names:
     """Exact qualified names plus ``*.suffix`` patterns."""
 
-    __slots__ = ("exact", "excluded", "suffixes")
+    __slots__ = ("_cache", "exact", "excluded", "suffixes")
 
     def __init__(self, names: Iterable[str], excluded: Iterable[str] = ()) -> None:
         names = list(names)
         self.exact = frozenset(n for n in names if not n.startswith("*."))
         self.suffixes = tuple(n[1:] for n in names if n.startswith("*."))
         self.excluded = frozenset(excluded)
+        self._cache: dict[str, bool] = {}  # the same few thousand names are asked again and again
 
     def match(self, qualified: str) -> bool:
-        if qualified in self.excluded:
-            return False
-        if qualified in self.exact:
-            return True
-        return any(qualified.endswith(s) for s in self.suffixes)
+        found = self._cache.get(qualified)
+        if found is None:
+            found = qualified not in self.excluded and (
+                qualified in self.exact or qualified.endswith(self.suffixes)
+            )
+            self._cache[qualified] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class EngineSpec:
     def __post_init__(self) -> None:
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
+        self._source_cache: dict[str, tuple[str, bool] | None] = {}
 
     def sinks_for(self, qualified: str) -> tuple[SinkSpec, ...]:
         found = self._sink_cache.get(qualified)
@@ -123,13 +127,16 @@ class EngineSpec:
         return result
 
     def source_for(self, qualified: str) -> tuple[str, bool] | None:
+        if qualified in self._source_cache:
+            return self._source_cache[qualified]
         found = self.source_names.get(qualified)
-        if found is not None:
-            return found
-        for suffix, kind, low in self.source_suffixes:
-            if qualified.endswith(suffix):
-                return kind, low
-        return None
+        if found is None:
+            for suffix, kind, low in self.source_suffixes:
+                if qualified.endswith(suffix):
+                    found = kind, low
+                    break
+        self._source_cache[qualified] = found
+        return found
 
 
 def _strs(table: Mapping[str, Any], key: str, where: str) -> list[str]:
