@@ -8,11 +8,22 @@ followed by ``h()`` matches ``hashlib.md5``.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
+from vulnhound.analyzers.pattern_sites import (
+    MISSING,
+    ModuleFacts,
+    Site,
+    dotted_name,
+    live_sites,
+    module_facts,
+    qualify,
+    target_text,
+)
 from vulnhound.errors import RuleError
 from vulnhound.findings import Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
@@ -20,107 +31,75 @@ from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SkipReason, SourceFile
 
 NAME = "patterns"
-_MISSING = object()
 
 
-def dotted_name(node: ast.expr) -> str | None:
-    """``a.b.c`` for an attribute chain over a name, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    if parts:  # a call or subscript receiver: keep the attribute tail for "*." patterns
-        parts.append("?")
-        return ".".join(reversed(parts))
-    return None
+_UNKNOWN: Any = object()  # an argument that may be given through *args or **kwargs
+
+_MATCH_KEYS = frozenset(
+    {
+        "calls",
+        "keyword_equals",
+        "keyword_absent",
+        "keyword_not_in",
+        "keyword_not_true",
+        "keyword_positions",
+        "arg_in",
+        "arg_nonliteral",
+        "arg_count_below",
+        "min_args",
+        "assigned_to_name_matching",
+        "assigned_to_name_not_matching",
+    }
+)
+_ASSIGN_KEYS = frozenset({"targets", "value", "path_matching", "path_not_matching", "toplevel"})
 
 
-def import_aliases(tree: ast.Module) -> dict[str, str]:
-    """Local name -> qualified name for every import in the module (any depth)."""
-    aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    head = alias.name.split(".")[0]
-                    aliases[head] = head
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return aliases
+def _regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
+    pattern = table.get(key)
+    if pattern is None:
+        return None
+    try:
+        return re.compile(str(pattern))
+    except re.error as exc:
+        raise RuleError(f"{where}: '{key}' is not a valid regular expression: {exc}") from None
 
 
-def qualify(name: str, aliases: Mapping[str, str]) -> str:
-    head, _, rest = name.partition(".")
-    base = aliases.get(head, head)
-    return f"{base}.{rest}" if rest else base
+def _check_keys(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    unknown = set(table) - known
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
 
 
-def module_constants(tree: ast.Module) -> dict[str, Any]:
-    """Top-level names bound exactly once, to a literal constant (``SECURE = True``)."""
-    seen: dict[str, Any] = {}
-    counts: dict[str, int] = {}
-    for node in ast.walk(tree):
-        targets: list[ast.expr] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                value = getattr(node, "value", None)
-                if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(value, ast.Constant):
-                    seen[target.id] = value.value
-    return {k: v for k, v in seen.items() if counts.get(k) == 1}
+def _split_patterns(patterns: Sequence[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Exact names, and the ".suffix" of each "*.suffix" pattern."""
+    return (
+        frozenset(p for p in patterns if not p.startswith("*.")),
+        tuple(p[1:] for p in patterns if p.startswith("*.")),
+    )
 
 
-_CONSTANTS = "\0constants"
+def _true_or_unknown(value: Any) -> bool:
+    return value is MISSING or bool(value)
 
 
-def static_truth(node: ast.expr, constants: Mapping[str, Any]) -> bool | None:
-    """True/False for a condition that is constant (``if False:``, ``if DEBUG:``), else None."""
-    if isinstance(node, ast.Constant):
-        return bool(node.value)
-    if isinstance(node, ast.Name) and node.id in constants:
-        return bool(constants[node.id])
-    if isinstance(node, ast.Name) and node.id == "TYPE_CHECKING":
-        return False
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        inner = static_truth(node.operand, constants)
-        return None if inner is None else not inner
-    return None
+def _same_literal(value: Any, expected: Any) -> bool:
+    """Type-strict equality, except that an int stands for a flag (``DEBUG = 1``)."""
+    if isinstance(expected, bool) and isinstance(value, int):
+        return bool(value) == expected
+    return type(value) is type(expected) and bool(value == expected)
 
 
-def dead_nodes(tree: ast.Module, constants: Mapping[str, Any]) -> set[int]:
-    """ids of every node inside a branch that a constant condition never takes."""
-    dead: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If | ast.While | ast.IfExp):
-            truth = static_truth(node.test, constants)
-            if truth is None:
-                continue
-            branch = node.orelse if truth else node.body
-            parts = branch if isinstance(branch, list) else [branch]
-            for part in parts:
-                dead.update(id(n) for n in ast.walk(part))
-    return dead
+@dataclass(frozen=True)
+class _Names:
+    """The names a value serves must include a security-looking one (``reset_token``)."""
 
+    matching: re.Pattern[str]
+    not_matching: re.Pattern[str] | None
 
-def _constant(node: ast.expr, aliases: Mapping[str, str]) -> Any:
-    """A keyword's value as data: constants, or the qualified dotted name."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    constants = aliases.get(_CONSTANTS)
-    if isinstance(node, ast.Name) and isinstance(constants, dict) and node.id in constants:
-        return constants[node.id]
-    name = dotted_name(node)
-    return qualify(name, aliases) if name else _MISSING
+    def accept(self, names: Sequence[str]) -> bool:
+        return any(
+            self.matching.search(n) and not (self.not_matching and self.not_matching.search(n)) for n in names
+        )
 
 
 @dataclass(frozen=True)
@@ -130,88 +109,134 @@ class _Matcher:
     keyword_equals: Mapping[str, Any]
     keyword_absent: tuple[str, ...]
     keyword_not_in: Mapping[str, Sequence[Any]]
+    keyword_not_true: tuple[str, ...]
+    keyword_positions: Mapping[str, int]
     arg_in: Mapping[int, Sequence[Any]]
     arg_nonliteral: int | None
     arg_count_below: int | None
-    context_names: tuple[str, ...] = ()  # assigned name or enclosing function must contain one
+    min_args: int | None
+    names: _Names | None
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> _Matcher:
         calls = table.get("calls")
         if not isinstance(calls, list) or not calls:
             raise RuleError(f"{where}: each [[rule.match]] needs a non-empty 'calls' list")
-        known = {
-            "calls",
-            "keyword_equals",
-            "keyword_absent",
-            "keyword_not_in",
-            "arg_in",
-            "arg_nonliteral",
-            "arg_count_below",
-            "context_names",
-        }
-        unknown = set(table) - known
-        if unknown:
-            raise RuleError(f"{where}: unknown match key(s) {', '.join(sorted(unknown))}")
+        _check_keys(table, _MATCH_KEYS, f"{where}: [[rule.match]]")
+        matching = _regex(table, "assigned_to_name_matching", where)
+        not_matching = _regex(table, "assigned_to_name_not_matching", where)
+        if not_matching and not matching:
+            raise RuleError(f"{where}: 'assigned_to_name_not_matching' needs 'assigned_to_name_matching'")
+        exact, suffixes = _split_patterns(calls)
         return cls(
-            exact=frozenset(c for c in calls if not c.startswith("*.")),
-            suffixes=tuple(c[1:] for c in calls if c.startswith("*.")),
+            exact=exact,
+            suffixes=suffixes,
             keyword_equals=dict(table.get("keyword_equals", {})),
             keyword_absent=tuple(table.get("keyword_absent", ())),
             keyword_not_in=dict(table.get("keyword_not_in", {})),
+            keyword_not_true=tuple(table.get("keyword_not_true", ())),
+            keyword_positions={str(k): int(v) for k, v in dict(table.get("keyword_positions", {})).items()},
             arg_in={int(k): v for k, v in dict(table.get("arg_in", {})).items()},
             arg_nonliteral=table.get("arg_nonliteral"),
             arg_count_below=table.get("arg_count_below"),
-            context_names=tuple(str(n).lower() for n in table.get("context_names", ())),
+            min_args=table.get("min_args"),
+            names=_Names(matching, not_matching) if matching else None,
         )
 
-    def callee_matches(self, qualified: str) -> bool:
-        return qualified in self.exact or any(qualified.endswith(s) for s in self.suffixes)
+    def _argument(self, call: ast.Call, name: str) -> Any:
+        """The argument bound to parameter ``name``; None when surely absent, _UNKNOWN when unprovable."""
+        for keyword in call.keywords:
+            if keyword.arg == name:
+                return keyword.value
+        position = self.keyword_positions.get(name)
+        if position is not None:
+            for index, arg in enumerate(call.args[: position + 1]):
+                if isinstance(arg, ast.Starred):
+                    return _UNKNOWN
+                if index == position:
+                    return arg
+        if any(k.arg is None for k in call.keywords):
+            return _UNKNOWN  # **kwargs may well set it
+        return None
 
-    def matches(self, call: ast.Call, aliases: Mapping[str, str], context: str = "") -> bool:
-        if self.context_names and not any(n in context for n in self.context_names):
-            return False
-        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
-        has_star_kwargs = any(k.arg is None for k in call.keywords)
+    def matches(self, call: ast.Call, facts: ModuleFacts, names: Sequence[str] = ()) -> bool:
+        """All conditions hold for this call (the callee is checked by the caller)."""
         for name, expected in self.keyword_equals.items():
-            if name not in keywords or _constant(keywords[name], aliases) != expected:
+            arg = self._argument(call, name)
+            if not isinstance(arg, ast.expr) or facts.value(arg) != expected:
                 return False
-        if any(name in keywords for name in self.keyword_absent):
+        if any(self._argument(call, name) is not None for name in self.keyword_absent):
             return False
         for name, allowed in self.keyword_not_in.items():
-            if name in keywords and _constant(keywords[name], aliases) in allowed:
+            arg = self._argument(call, name)
+            if arg is _UNKNOWN or (isinstance(arg, ast.expr) and facts.value(arg) in allowed):
                 return False
-            if name not in keywords and has_star_kwargs:
-                return False  # **kwargs may well set it: not provable
+        for name in self.keyword_not_true:  # absent, or a literal that is false
+            arg = self._argument(call, name)
+            if arg is _UNKNOWN or (isinstance(arg, ast.expr) and _true_or_unknown(facts.literal(arg))):
+                return False
         for index, allowed in self.arg_in.items():
-            if index >= len(call.args) or _constant(call.args[index], aliases) not in allowed:
+            if index >= len(call.args) or facts.value(call.args[index]) not in allowed:
                 return False
         position = self.arg_nonliteral
         if position is not None and (
             position >= len(call.args) or isinstance(call.args[position], ast.Constant)
         ):
             return False
-        return self.arg_count_below is None or len(call.args) < self.arg_count_below
+        if self.arg_count_below is not None and len(call.args) >= self.arg_count_below:
+            return False
+        if self.min_args is not None and len(call.args) + len(call.keywords) < self.min_args:
+            return False
+        return self.names is None or self.names.accept(names)
 
 
 @dataclass(frozen=True)
 class _Assign:
-    """A module-level ``NAME = constant`` (Django's ``DEBUG = True``)."""
+    """An assignment of a literal: ``DEBUG = True`` in a settings module, ``app.debug = True``."""
 
-    names: frozenset[str]
+    exact: frozenset[str]
+    suffixes: tuple[str, ...]
     value: Any
-    path_contains: str
+    path_matching: re.Pattern[str] | None
+    path_not_matching: re.Pattern[str] | None
+    toplevel: bool
 
-    def matches(self, node: ast.Assign, path: str) -> bool:
-        if self.path_contains and self.path_contains not in path:
-            return False
-        value = node.value
-        return (
-            isinstance(value, ast.Constant)
-            and value.value == self.value
-            and type(value.value) is type(self.value)
-            and any(isinstance(t, ast.Name) and t.id in self.names for t in node.targets)
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], where: str) -> _Assign:
+        targets = table.get("targets")
+        if not isinstance(targets, list) or not targets or "value" not in table:
+            raise RuleError(f"{where}: each [[rule.assign]] needs a non-empty 'targets' list and a 'value'")
+        _check_keys(table, _ASSIGN_KEYS, f"{where}: [[rule.assign]]")
+        exact, suffixes = _split_patterns(targets)
+        return cls(
+            exact,
+            suffixes,
+            table["value"],
+            _regex(table, "path_matching", where),
+            _regex(table, "path_not_matching", where),
+            bool(table.get("toplevel", False)),
         )
+
+    def applies_to(self, path: str) -> bool:
+        if self.path_matching and not self.path_matching.search(path):
+            return False
+        return not (self.path_not_matching and self.path_not_matching.search(path))
+
+    def target(self, site: Site, facts: ModuleFacts) -> str | None:
+        """The matched target's text, or None."""
+        node = site.node
+        if isinstance(node, ast.Call) or node.value is None or (self.toplevel and not site.toplevel):
+            return None
+        value = facts.literal(node.value)
+        if value is MISSING and isinstance(self.value, str):
+            value = facts.value(node.value)  # a qualified name: verify_mode = ssl.CERT_NONE
+        if not _same_literal(value, self.value):
+            return None
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            text = target_text(target)
+            if text and (text in self.exact or text.endswith(self.suffixes)):
+                return text
+        return None
 
 
 @dataclass(frozen=True)
@@ -224,59 +249,44 @@ class _Rule:
 def compile_rules(rules: Sequence[RuleInfo]) -> list[_Rule]:
     compiled = []
     for info in rules:
-        tables = info.data.get("match", [])
-        assigns = tuple(
-            _Assign(frozenset(t.get("names", ())), t.get("value"), str(t.get("path_contains", "")))
-            for t in info.data.get("assign", [])
-        )
         where = f"{info.origin}: rule '{info.id}'"
-        if not isinstance(tables, list) or not (tables or assigns):
-            raise RuleError(f"{where}: a patterns rule needs at least one [[rule.match]] table")
-        compiled.append(_Rule(info, tuple(_Matcher.from_table(t, where) for t in tables), assigns))
+        tables = info.data.get("match", [])
+        assigns = info.data.get("assign", [])
+        if not isinstance(tables, list) or not isinstance(assigns, list) or not (tables or assigns):
+            raise RuleError(f"{where}: a patterns rule needs a [[rule.match]] or [[rule.assign]] table")
+        compiled.append(
+            _Rule(
+                info,
+                tuple(_Matcher.from_table(t, where) for t in tables),
+                tuple(_Assign.from_table(t, where) for t in assigns),
+            )
+        )
     return compiled
 
 
-def _call_contexts(tree: ast.Module) -> dict[int, str]:
-    """id(call) -> lower-cased names it serves: assignment targets, keyword, enclosing function."""
-    contexts: dict[int, str] = {}
+@dataclass(frozen=True)
+class _Index:
+    """Rules by callee, so each call is checked only against the matchers that name it."""
 
-    def names_of(node: ast.AST) -> str:
-        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            return " ".join(ast.unparse(t) for t in targets)
-        if isinstance(node, ast.keyword) and node.arg:
-            return node.arg
-        return ""
+    exact: Mapping[str, Sequence[tuple[_Rule, _Matcher]]]
+    suffixes: Sequence[tuple[str, _Rule, _Matcher]]
+    assigns: Sequence[_Rule]
 
-    def visit(node: ast.AST, function: str, serving: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                visit(child, child.name, "")
-                continue
-            here = names_of(child) or serving
-            if isinstance(child, ast.Call):
-                contexts[id(child)] = f"{here} {function}".lower()
-            visit(child, function, here)
+    @classmethod
+    def build(cls, rules: Sequence[_Rule]) -> _Index:
+        exact: dict[str, list[tuple[_Rule, _Matcher]]] = {}
+        suffixes: list[tuple[str, _Rule, _Matcher]] = []
+        for rule in rules:
+            for matcher in rule.matchers:
+                for name in matcher.exact:
+                    exact.setdefault(name, []).append((rule, matcher))
+                suffixes.extend((s, rule, matcher) for s in matcher.suffixes)
+        return cls(exact, suffixes, [r for r in rules if r.assigns])
 
-    visit(tree, "", "")
-    return contexts
-
-
-def _enclosing_names(tree: ast.Module) -> dict[int, str]:
-    """id(call node) -> qualified name of the enclosing def/class, for stable fingerprints."""
-    owners: dict[int, str] = {}
-    # Iterative on purpose: scanned code may nest deeper than Python's recursion limit.
-    stack: list[tuple[ast.AST, str]] = [(tree, "")]
-    while stack:
-        node, scope = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                stack.append((child, f"{scope}.{child.name}" if scope else child.name))
-            else:
-                if isinstance(child, ast.Call):
-                    owners[id(child)] = scope
-                stack.append((child, scope))
-    return owners
+    def candidates(self, qualified: str) -> list[tuple[_Rule, _Matcher]]:
+        found = list(self.exact.get(qualified, ()))
+        found.extend((r, m) for s, r, m in self.suffixes if qualified.endswith(s))
+        return found
 
 
 class PatternAnalyzer:
@@ -308,36 +318,32 @@ class PatternAnalyzer:
         return AnalyzerOutput(tuple(findings), tuple(skipped))
 
     def _scan_tree(self, source: SourceFile, tree: ast.Module, rules: Sequence[_Rule]) -> list[Finding]:
-        constants = module_constants(tree)
-        aliases: dict[str, Any] = dict(import_aliases(tree))
-        aliases[_CONSTANTS] = constants
-        dead = dead_nodes(tree, constants)
-        owners = _enclosing_names(tree)
-        contexts = _call_contexts(tree) if any(m.context_names for r in rules for m in r.matchers) else {}
+        index = _Index.build(rules)
+        facts = module_facts(tree)
+        assigns = [(r, a) for r in index.assigns for a in r.assigns if a.applies_to(source.path)]
         found: list[Finding] = []
-        for stmt in tree.body:
-            if isinstance(stmt, ast.Assign):
-                for rule in rules:
-                    if any(a.matches(stmt, source.path) for a in rule.assigns):
-                        found.append(self._finding(source, stmt, rule.info, "assignment", ""))
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or id(node) in dead:
+        for site in live_sites(tree, facts):
+            node = site.node
+            if not isinstance(node, ast.Call):
+                for rule, assign in assigns:
+                    target = assign.target(site, facts)
+                    if target is not None:
+                        found.append(self._finding(source, site, rule.info, f"assignment to {target}"))
                 continue
             name = dotted_name(node.func)
             if name is None:
                 continue
-            qualified = qualify(name, aliases)
-            for rule in rules:
-                context = contexts.get(id(node), "")
-                if any(
-                    m.callee_matches(qualified) and m.matches(node, aliases, context) for m in rule.matchers
-                ):
-                    found.append(self._finding(source, node, rule.info, qualified, owners.get(id(node), "")))
+            qualified = qualify(name, facts.aliases)
+            reported: set[str] = set()
+            for rule, matcher in index.candidates(qualified):
+                if rule.info.id not in reported and matcher.matches(node, facts, site.names):
+                    reported.add(rule.info.id)
+                    found.append(self._finding(source, site, rule.info, f"call to {qualified}"))
+        found.sort(key=lambda f: (f.location.start_line, f.location.start_column, f.rule_id))
         return found
 
-    def _finding(
-        self, source: SourceFile, node: ast.Call | ast.Assign, info: RuleInfo, callee: str, scope: str
-    ) -> Finding:
+    def _finding(self, source: SourceFile, site: Site, info: RuleInfo, what: str) -> Finding:
+        node = site.node
         location = Location(
             source.path,
             node.lineno,
@@ -350,8 +356,8 @@ class PatternAnalyzer:
             cwe=info.cwe,
             severity=info.severity,
             confidence=info.confidence,
-            message=f"{info.short_description} ({callee if callee == 'assignment' else 'call to ' + callee})",
+            message=f"{info.short_description} ({what})",
             location=location,
             analyzers=(NAME,),
-            context=scope,
+            context=site.scope,
         )
