@@ -106,6 +106,8 @@ def main() -> int:
     output = TriageStage(run).run(findings, files, context)
     elapsed = time.perf_counter() - started
     verdicts = [f.triage.verdict.value if f.triage else "none" for f in output.findings]
+    for s in output.skipped:
+        print(s.detail[:300], file=sys.stderr)
     usage = run.router.usage()[0]
     body = "\n".join(
         [

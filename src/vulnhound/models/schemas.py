@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _clamp01(value: Any) -> Any:
+    """Models say 85 or 1.2 for a confidence; the meaning survives a clamp (or /100)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value) / 100 if 1.5 < value <= 100 else float(value)
+        return min(1.0, max(0.0, number))
+    return value
 
 
 class TriageAnswer(BaseModel):
@@ -18,6 +26,8 @@ class TriageAnswer(BaseModel):
     verdict: Literal["true_positive", "false_positive", "uncertain"]
     rationale: str = Field(max_length=4000)
     confidence: float = Field(ge=0.0, le=1.0)
+
+    _clamp = field_validator("confidence", mode="before")(lambda v: _clamp01(v))
 
 
 class HuntItem(BaseModel):
@@ -29,6 +39,8 @@ class HuntItem(BaseModel):
     title: str = Field(default="", max_length=300)
     explanation: str = Field(default="", max_length=4000)
     confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    _clamp = field_validator("confidence", mode="before")(lambda v: _clamp01(v))
 
 
 class HuntAnswer(BaseModel):

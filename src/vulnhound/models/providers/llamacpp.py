@@ -44,7 +44,7 @@ class LlamaCppProvider:
             endpoint=self.endpoint,
             method="POST",
             headers={},
-            payload=chat_payload(self.config, request, structured=structured),
+            payload=_bounded(chat_payload(self.config, request, structured=structured)),
             spans=request.spans,
             purpose=request.purpose,
             unit_id=request.unit_id,
@@ -77,3 +77,26 @@ class LlamaCppProvider:
             result = server.handle_chat_completions(payload)
         status = 500 if isinstance(result, dict) and "error" in result and "choices" not in result else 200
         return InboundResponse(status, {}, json.dumps(result).encode("utf-8"), time.perf_counter() - started)
+
+
+MAX_STRING = 300
+
+
+def _bounded(payload: dict[str, Any]) -> dict[str, Any]:
+    """Cap free-text strings in the grammar: small models ramble past max_tokens otherwise,
+    and a truncated answer is no answer. (Cloud servers do not all accept maxLength.)"""
+    schema = payload.get("response_format", {}).get("json_schema", {}).get("schema")
+    if isinstance(schema, dict):
+        payload["response_format"]["json_schema"]["schema"] = _cap(schema)
+    return payload
+
+
+def _cap(node: Any) -> Any:
+    if isinstance(node, dict):
+        capped = {k: _cap(v) for k, v in node.items()}
+        if capped.get("type") == "string" and "enum" not in capped and "pattern" not in capped:
+            capped.setdefault("maxLength", MAX_STRING)
+        return capped
+    if isinstance(node, list):
+        return [_cap(v) for v in node]
+    return node
