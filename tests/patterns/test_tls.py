@@ -39,6 +39,7 @@ def test_verification_off(code: str) -> None:
         "import ssl\nctx = ssl.create_default_context()\nctx.verify_mode = ssl.CERT_REQUIRED\n",
         "import pycurl\nc.setopt(pycurl.SSL_VERIFYPEER, 1)\n",
         "import urllib3\np = urllib3.PoolManager()\n",
+        "import ssl\nclass Ctx:\n    def __init__(self):\n        self.check_hostname = False\n",  # its own default
     ],
 )
 def test_verification_on(code: str) -> None:

@@ -79,10 +79,28 @@ class ModuleFacts:
         return MISSING
 
 
+_BINDERS = (
+    ast.arg,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Global,
+    ast.Nonlocal,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+    ast.MatchMapping,
+    ast.Import,
+    ast.ImportFrom,
+)
+
+
 def _bound_names(node: ast.AST) -> list[str]:
     """Names a node binds (in any scope): a name bound twice anywhere is not a constant."""
-    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-        return [node.id]
+    if type(node) is ast.Name:
+        return [] if type(node.ctx) is ast.Load else [node.id]
+    if not isinstance(node, _BINDERS):
+        return []
     if isinstance(node, ast.arg):
         return [node.arg]
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -223,8 +241,44 @@ class _Frame:
         return _Frame(self.scope, self.function, (), toplevel)
 
 
+# Nothing below these matters: a Name's ctx, operator tokens.
+_LEAVES = frozenset(
+    {ast.Name, ast.Constant}.union(
+        *(
+            kind.__subclasses__()
+            for kind in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+        )
+    )
+)
+_SPECIAL = (
+    ast.Module,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.While,
+    ast.IfExp,
+    ast.Try,
+    ast.TryStar,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.NamedExpr,
+    ast.keyword,
+    ast.Return,
+    ast.Dict,
+    ast.Call,
+)
+
+
 def _children(node: ast.AST, frame: _Frame, facts: ModuleFacts) -> Sequence[tuple[ast.AST, _Frame]]:
     """The live children of a node with the frame each is seen in; dead branches are left out."""
+    if type(node) in _LEAVES:
+        return ()
+    if not isinstance(node, _SPECIAL):
+        if isinstance(node, ast.stmt):
+            return [(c, frame.statement()) for c in ast.iter_child_nodes(node)]
+        return [(c, frame) for c in ast.iter_child_nodes(node)]
     if isinstance(node, ast.Module):
         return [(s, frame.statement(toplevel=True)) for s in node.body]
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

@@ -51,7 +51,9 @@ _MATCH_KEYS = frozenset(
         "assigned_to_name_not_matching",
     }
 )
-_ASSIGN_KEYS = frozenset({"targets", "value", "path_matching", "path_not_matching", "toplevel"})
+_ASSIGN_KEYS = frozenset(
+    {"targets", "target_not_matching", "value", "path_matching", "path_not_matching", "toplevel"}
+)
 
 
 def _regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
@@ -200,6 +202,7 @@ class _Assign:
     path_matching: re.Pattern[str] | None
     path_not_matching: re.Pattern[str] | None
     toplevel: bool
+    target_not_matching: re.Pattern[str] | None = None
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> _Assign:
@@ -215,6 +218,7 @@ class _Assign:
             _regex(table, "path_matching", where),
             _regex(table, "path_not_matching", where),
             bool(table.get("toplevel", False)),
+            _regex(table, "target_not_matching", where),
         )
 
     def applies_to(self, path: str) -> bool:
@@ -234,7 +238,9 @@ class _Assign:
             return None
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
             text = target_text(target)
-            if text and (text in self.exact or text.endswith(self.suffixes)):
+            if not text or (self.target_not_matching and self.target_not_matching.search(text)):
+                continue
+            if text in self.exact or text.endswith(self.suffixes):
                 return text
         return None
 
