@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.models.servers import Act, ScriptedServer, hunting_brain
-
 from vulnhound.config import Config
 from vulnhound.findings import SuppressionKind, Verdict
 from vulnhound.guard.door import Guard
@@ -18,6 +16,8 @@ from vulnhound.models.triage import TriageStage
 from vulnhound.result import ScanResult
 from vulnhound.scanner import build_analyzers, scan
 from vulnhound.sources import SkipReason
+
+from .servers import Act, ScriptedServer, hunting_brain
 
 APP = {
     "app.py": (

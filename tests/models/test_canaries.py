@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.models.servers import ScriptedServer, hunting_brain
+from .servers import ScriptedServer, hunting_brain
 
 AWS_KEY = "AKIA" + "QX7RZ2PLMN4KT6WB"
 PEM_BODY = "MIIEowIBAAKCAQEA7bq9Vn3xZkT1sYq2pLmN8cR4wE6uH0jD5fG7aB3eK9iO2lP4"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.models.servers import Act, ScriptedServer, hunting_brain
+from .servers import Act, ScriptedServer, hunting_brain
 
 BRAIN = hunting_brain({"os.system": "CWE-78", "hashlib.md5": "CWE-328"})
 APP = {

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.models.servers import Act, ScriptedServer, hunting_brain
 
 from vulnhound.guard.door import Guard
 from vulnhound.models.cache import ResponseCache
@@ -17,6 +16,8 @@ from vulnhound.models.providers import create_provider
 from vulnhound.models.router import Budget, ModelClient, Refusal, Router
 from vulnhound.models.schemas import HUNT_SCHEMA, HuntAnswer
 from vulnhound.sources import SkipReason
+
+from .servers import Act, ScriptedServer, hunting_brain
 
 BRAIN = hunting_brain({"os.system": "CWE-78"})
 
