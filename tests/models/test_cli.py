@@ -142,3 +142,22 @@ def test_plan_lists_exactly_what_the_real_run_sends(tmp_path: Path, write_tree: 
 
     sent = sorted(hashlib.sha256(raw).hexdigest() for raw in server.raw)
     assert sorted(u["sha256"] for u in plan["units"]) == sent and len(sent) == 3
+
+
+def test_zone_byte_cap_falls_back_to_a_model_in_another_zone(
+    tmp_path: Path, write_tree: Any, cli: Any
+) -> None:
+    with ScriptedServer("openai", BRAIN) as cloud, ScriptedServer("openai", BRAIN) as local:
+        text = config_text(("cloud", "openai", cloud.url), ("near", "openai", local.url))
+        text = text.replace(
+            'model = "cloud-1"\nzone = "local"',
+            'model = "cloud-1"\nzone = "foreign-cloud"\nfallback = ["near"]',
+        )
+        text += '\n[policy]\nmax_bytes_per_scan = { "foreign-cloud" = 10 }\n'
+        root = repo(tmp_path, write_tree, text)
+        result = cli("scan", root, "--model", "cloud", "--hunt", "-f", "json")
+    assert result.returncode == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert cloud.count == 0 and local.count == 2
+    assert any(f["rule_id"] == "model/CWE-78" and "model:near" in f["analyzers"] for f in doc["findings"])
+    assert not [s for s in doc["skipped"] if s["reason"] in {"budget", "policy"}]

@@ -50,6 +50,7 @@ class Refusal:
     reason: SkipReason
     detail: str
     planned: bool = False
+    scan_budget: bool = False  # the scan's token/cost budget: no fallback would help
 
 
 Outcome = ModelReply | Refusal
@@ -212,8 +213,8 @@ class Router:
             outcome = self._ask_one(self.clients[name], request, schema)
             if isinstance(outcome, ModelReply) or outcome.planned:
                 return outcome
-            if outcome.reason is SkipReason.BUDGET:
-                return outcome  # a fallback would spend the same budget
+            if outcome.scan_budget:
+                return outcome  # a fallback would spend the same budget (a zone's byte cap would not)
             refusals.append(f"{name}: {outcome.detail}")
             last = outcome
         reason = last.reason if last is not None else SkipReason.MODEL_UNAVAILABLE
@@ -268,7 +269,7 @@ class Router:
             reserved = (estimate, client.config.cost_usd(estimate, 0))
             why = self.budget.reserve(*reserved)
             if why is not None:
-                return Refusal(SkipReason.BUDGET, why)
+                return Refusal(SkipReason.BUDGET, why, scan_budget=True)
             try:
                 result = self._attempt(client, outbound, schema)
             except _Retry as retry:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from vulnhound.analyzers.interface import AnalysisContext, StageOutput
@@ -27,7 +27,6 @@ class ModelRun:
     router: Router
     models: tuple[ModelConfig, ...]
     consensus: int = 1
-    planned: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> tuple[str, ...]:
