@@ -118,7 +118,7 @@ def test_route_parameters_and_framework_sources(tmp_path: Path) -> None:
     for name, code, count in (
         ("f.py", flask, 1),
         ("fa.py", fastapi, 2),
-        ("d.py", django, 2),
+        ("views.py", django, 2),
         ("cli.py", argv, 1),
     ):
         found = [

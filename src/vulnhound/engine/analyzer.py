@@ -13,12 +13,14 @@ import gc
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.engine.interp import AnalysisTimeout, FunctionWalker, Shared, Summary
 from vulnhound.engine.modules import Program
 from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, lower
 from vulnhound.engine.taint import Label
+from vulnhound.engine.views import ViewIndex
 from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
@@ -110,6 +112,9 @@ def _analyze(
     progress: object,
 ) -> AnalyzerOutput:
     program = Program()
+    for source in files:
+        if source.path == "__init__.py":  # the scan root is a package: its own imports name it
+            program.root_package = PurePath(source.absolute_path).parent.name
     skipped: list[Skipped] = []
     spent: dict[str, float] = defaultdict(float)
     done = progress if callable(progress) else (lambda _n: None)
@@ -140,6 +145,8 @@ def _analyze(
         report=collector.report,
         taint_parameters=taint_parameters,
     )
+    views = ViewIndex(program, spec)
+    shared.views.update(q for q, fi in program.functions.items() if views.is_view(fi))
     failed: dict[str, Skipped] = {}
     callers: dict[str, set[str]] = defaultdict(set)
     visits: dict[str, int] = defaultdict(int)
@@ -161,8 +168,11 @@ def _analyze(
             queue.append(qual)
             queued.add(qual)
 
-    while queue:
-        qual = queue.popleft()
+    def drain() -> None:
+        while queue:
+            step(queue.popleft())
+
+    def step(qual: str) -> None:
         queued.discard(qual)
         fi = program.functions[qual]
         module = program.modules[fi.module]
@@ -204,6 +214,17 @@ def _analyze(
             if remaining[module.name] == 0 and module.name not in finished:
                 finished.add(module.name)
                 done(1)
+
+    drain()
+    # views-module functions that no scanned code calls are views: walk them again as such
+    late = [
+        q for q, fi in program.functions.items()
+        if q not in shared.views and not callers.get(q) and views.candidate(fi)
+    ]  # fmt: skip
+    shared.views.update(late)
+    queue.extend(late)
+    queued.update(late)
+    drain()
     for name in program.modules:
         if name not in finished:
             done(1)

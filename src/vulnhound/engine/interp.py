@@ -34,6 +34,7 @@ from vulnhound.engine.taint import (
     union,
     union_all,
 )
+from vulnhound.engine.views import request_index as request_index_of
 from vulnhound.findings import FlowStep, Location
 
 Env = dict[str, Val]
@@ -105,6 +106,7 @@ class Shared:
     taint_parameters: bool = False
     class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # cls -> attr -> type tag
     class_store_changed: set[str] = field(default_factory=set)
+    views: set[str] = field(default_factory=set)  # functions whose arguments after request are URL values
 
 
 def _concat(head: tuple[FlowStep, ...], step: FlowStep, tail: tuple[FlowStep, ...]) -> tuple[FlowStep, ...]:
@@ -187,10 +189,7 @@ class FunctionWalker:
         route = self._route(node)
         self.route_return = route is not None and route[0] == "flask"
         cls_name = self.fi.cls
-        request_index = -1
-        for i, a in enumerate(positional):
-            if a.arg == "request" and i <= (1 if self.fi.is_method else 0):
-                request_index = i
+        request_index = request_index_of(self.fi) if self.fi.qualname in self.s.views else -1
         names = [(str(i), a) for i, a in enumerate(positional)]
         names += [(str(len(positional) + j), a) for j, a in enumerate(args.kwonlyargs)]
         for index, a in names:
@@ -277,7 +276,7 @@ class FunctionWalker:
                     if f"<{conv}:{a.arg}>" in path:
                         return None
             return f"route parameter '{a.arg}'"
-        if request_index >= 0 and index > request_index and self.fi.node is not None:
+        if request_index >= 0 and index > request_index:
             return f"view argument '{a.arg}'"
         if self.s.taint_parameters:
             return f"parameter '{a.arg}'"
@@ -588,12 +587,19 @@ class FunctionWalker:
             p, n = self.refinements(test.operand, env)
             return n, p
         if isinstance(test, ast.BoolOp):
+            either: list[Ref] = []  # `not (a and b)` holds when `not a` or `not b` does
             for value in test.values:
                 p, n = self.refinements(value, env)
                 if isinstance(test.op, ast.And):
                     pos.extend(p)
+                    either.append(n)
                 else:
                     neg.extend(n)
+                    either.append(p)
+            (neg if isinstance(test.op, ast.And) else pos).extend(_common(either))
+            return pos, neg
+        if isinstance(test, ast.Name):  # a falsy value (None, "", 0, empty) carries nothing
+            neg.append((test.id, test, all_kinds))
             return pos, neg
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             left, op, right = test.left, test.ops[0], test.comparators[0]
@@ -619,10 +625,15 @@ class FunctionWalker:
                         pos.append((*root, all_kinds))
                 return pos, neg
             for guard in self.spec.guards:
-                if qual and guard.calls.match(qual) and len(test.args) > guard.arg:
-                    root = _root_key(test.args[guard.arg])
-                    if root:
-                        pos.append((*root, guard.clears))
+                if not qual or not guard.calls.match(qual):
+                    continue
+                checked = test.args[guard.arg] if len(test.args) > guard.arg else None
+                for kw in test.keywords:
+                    if guard.keyword and kw.arg == guard.keyword:
+                        checked = kw.value
+                root = _root_key(checked) if checked is not None else None
+                if root:
+                    pos.append((*root, guard.clears))
             if isinstance(func, ast.Attribute) and func.attr in self.spec.guard_methods:
                 root = _root_key(func.value)
                 if root:
@@ -971,6 +982,8 @@ class FunctionWalker:
             if name and not (recv is not None and recv.tag.startswith(("self:", "inst:")))
             else (name or "")
         )
+        if recv is not None and name and not name.startswith("?") and self._data_head(name, env):
+            qual = f"?.{name.partition('.')[2]}"  # a variable named `regex` is not the regex module
         if recv is not None and recv.tag.startswith("type:") and isinstance(func, ast.Attribute):
             qual = f"{recv.tag[5:]}.{func.attr}"  # requests.Session().get -> requests.Session.get
         args = [self.eval(a, env) for a in node.args]
@@ -1009,6 +1022,15 @@ class FunctionWalker:
         type_tag = f"type:{qual}" if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper() else ""
         if sinks and not self.spec.propagators.match(qual):
             return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input
+        # rule data that names a function exactly wins over its scanned implementation
+        if qual in self.spec.cleaners.exact and qual not in self.spec.propagators.exact:
+            return CLEAN
+        if qual == "map" and len(node.args) > 1:  # map(escape, values) sanitises each value
+            mapped = dotted(node.args[0])
+            mapped_clears = self.spec.sanitizer_for(program.qualify(self.module, mapped)) if mapped else None
+            if mapped_clears is not None:
+                rest = union_all([a.taint for a in args[1:]])
+                return CLEAN if ALL in mapped_clears else Val(clear_all(rest, mapped_clears))
         # user code
         target = self._resolve(func, name, qual, recv, fval)
         if target is not None:
@@ -1050,6 +1072,14 @@ class FunctionWalker:
         if type_tag and target is None:
             return Val(everything, tag=type_tag)
         return Val(everything)
+
+    def _data_head(self, name: str, env: Env) -> bool:
+        """The dotted name starts with a variable holding data, not an import or a definition."""
+        head = name.partition(".")[0]
+        if head in self.module.aliases:
+            return False
+        val = env.get(head) or self.globals.get(head)
+        return val is not None and not val.tag.startswith(("class:", "func:", "module:", "self:", "request"))
 
     def _external_entities_on(self, node: ast.Call, env: Env) -> bool:
         feature = dotted(node.args[0]) or ""
@@ -1312,6 +1342,32 @@ class FunctionWalker:
         for sink in self.spec.sinks:
             if sink.route_return:
                 self._hit(sink, node, val.taint, "response body")
+
+
+def _common(
+    alternatives: list[list[tuple[str, ast.expr, frozenset[str]]]],
+) -> list[tuple[str, ast.expr, frozenset[str]]]:
+    """Refinements that hold whichever alternative is true: per variable, the kinds all clear."""
+    if not alternatives or any(not alt for alt in alternatives):
+        return []
+    merged: dict[str, tuple[ast.expr, frozenset[str]]] = {}
+    for key, node, kinds in alternatives[0]:
+        merged[key] = (node, merged[key][1] | kinds if key in merged else kinds)
+    for alt in alternatives[1:]:
+        here: dict[str, frozenset[str]] = {}
+        for key, _node, kinds in alt:
+            here[key] = here.get(key, frozenset()) | kinds
+        for key in list(merged):
+            if key not in here:
+                del merged[key]
+                continue
+            mine, theirs = merged[key][1], here[key]
+            kinds = theirs if ALL in mine else mine if ALL in theirs else mine & theirs
+            if kinds:
+                merged[key] = (merged[key][0], kinds)
+            else:
+                del merged[key]
+    return [(key, node, kinds) for key, (node, kinds) in merged.items()]
 
 
 class _Absent:

@@ -126,9 +126,12 @@ class Program:
         self.functions: dict[str, FunctionInfo] = {}
         self.classes: dict[str, ClassInfo] = {}
         self._suffix: dict[str, list[str]] = {}
+        self._top: set[str] = set()  # first components of the module names
         # memo tables, cleared whenever a module is added (their answers depend on the modules)
         self._qualified: dict[tuple[str, str], str] = {}
         self._canon: dict[str, str] = {}
+        # the scan root is itself this package (scanning `django/`): `django.x` names module `x`
+        self.root_package = ""
 
     def add_module(self, path: str, tree: ast.Module) -> ModuleInfo:
         name, is_package = module_name(path)
@@ -137,6 +140,7 @@ class Program:
         module = ModuleInfo(name, path, tree, is_package)
         collect_aliases(module)
         self.modules[name] = module
+        self._top.add(name.partition(".")[0])
         parts = name.split(".")
         for i in range(1, len(parts)):
             self._suffix.setdefault(".".join(parts[i:]), []).append(name)
@@ -180,7 +184,11 @@ class Program:
         key = (module.name, name)
         found = self._qualified.get(key)
         if found is None:
-            found = self._qualified[key] = self._qualify(module, name)
+            found = self._qualify(module, name)
+            root = self.root_package
+            if root and found.partition(".")[0] in self._top:
+                found = f"{root}.{found}"  # the name rules and imports use: django.utils.html.escape
+            self._qualified[key] = found
         return found
 
     def _qualify(self, module: ModuleInfo, name: str) -> str:
@@ -202,6 +210,11 @@ class Program:
         return found
 
     def _canonical_uncached(self, qualified: str) -> str:
+        root = self.root_package
+        if root and qualified.startswith(root + ".") and qualified[len(root) + 1 :]:
+            inner = self._canonical_uncached(qualified[len(root) + 1 :])
+            if inner.partition(".")[0] in self._top:
+                return inner
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             mod = ".".join(parts[:i])

@@ -78,6 +78,7 @@ class GuardSpec:
     calls: _Names
     arg: int
     clears: frozenset[str]
+    keyword: str = ""  # the same argument passed by keyword (url=...)
 
 
 @dataclass
@@ -98,6 +99,9 @@ class EngineSpec:
     cleaners: _Names = field(default_factory=lambda: _Names(()))
     terminators: _Names = field(default_factory=lambda: _Names(()))
     route_decorators: _Names = field(default_factory=lambda: _Names(()))
+    # decorators that mark a Django-style view (its parameters after `request` come from the URL)
+    view_decorators: _Names = field(default_factory=lambda: _Names(()))
+    url_functions: frozenset[str] = frozenset()  # path()/re_path(): argument 1 is a view
     clean_annotations: set[str] = field(default_factory=set)
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
 
@@ -192,6 +196,8 @@ class _Builder:
         self.cleaners: list[str] = []
         self.terminators: list[str] = []
         self.routes: list[str] = []
+        self.view_decorators: list[str] = []
+        self.url_functions: list[str] = []
         self.xml_parsers: list[str] = []
 
     def shared(self, doc: Mapping[str, Any], where: str) -> None:
@@ -211,6 +217,8 @@ class _Builder:
             for method in _strs(table, "methods", where):
                 spec.source_methods[method] = kind
             self.routes.extend(_strs(table, "route_decorators", where))
+            self.view_decorators.extend(_strs(table, "view_decorators", where))
+            self.url_functions.extend(_strs(table, "url_functions", where))
             spec.clean_annotations.update(_strs(table, "clean_annotations", where))
         for table in doc.get("sanitizer", []):
             clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
@@ -221,7 +229,8 @@ class _Builder:
             clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
             calls = _strs(table, "calls", where)
             if calls:
-                spec.guards.append(GuardSpec(_Names(calls), int(table.get("arg", 0)), clears))
+                keyword = str(table.get("keyword", ""))
+                spec.guards.append(GuardSpec(_Names(calls), int(table.get("arg", 0)), clears, keyword))
             for method in _strs(table, "methods", where):
                 spec.guard_methods[method] = spec.guard_methods.get(method, frozenset()) | clears
         for table in doc.get("propagator", []):
@@ -236,6 +245,8 @@ class _Builder:
         spec.cleaners = _Names(self.cleaners)
         spec.terminators = _Names(self.terminators)
         spec.route_decorators = _Names(self.routes)
+        spec.view_decorators = _Names(self.view_decorators)
+        spec.url_functions = frozenset(self.url_functions)
         spec.xml_parsers = _Names(self.xml_parsers)
         spec.__post_init__()
         return spec
