@@ -132,7 +132,7 @@ def _analyze(
             )
             done(1)
             continue
-        module = program.add_module(source.path, tree)
+        module = program.add_module(source.path, tree, source.text)
         spent[module.name] += time.perf_counter() - started
 
     collector = _Collector()

@@ -36,6 +36,7 @@ from vulnhound.engine.taint import (
 )
 from vulnhound.engine.views import request_index as request_index_of
 from vulnhound.findings import FlowStep, Location
+from vulnhound.pyparse import location_of
 
 Env = dict[str, Val]
 _MUTATORS = frozenset(
@@ -116,16 +117,6 @@ def _concat(head: tuple[FlowStep, ...], step: FlowStep, tail: tuple[FlowStep, ..
     return path
 
 
-def _loc(path: str, node: ast.AST) -> Location:
-    line = max(getattr(node, "lineno", 1), 1)
-    col = getattr(node, "col_offset", 0) + 1
-    end_line = getattr(node, "end_lineno", None) or line
-    end_col = (getattr(node, "end_col_offset", None) or col - 1) + 1
-    if end_line < line:
-        end_line = line
-    return Location(path, line, col, end_line, end_col)
-
-
 def _root_key(node: ast.expr) -> tuple[str, ast.expr] | None:
     """The variable an allowlist check validates: x in `x`, `x.lower()`, `urlparse(x).netloc`."""
     while True:
@@ -165,6 +156,9 @@ class FunctionWalker:
         self.route_return = False
         self.context = fi.short if not self.is_module else ""
         self._ticks = 0
+
+    def _loc(self, node: ast.AST) -> Location:
+        return location_of(self.path, node, self.module.lines)
 
     # ---- entry points -------------------------------------------------------------------
     def run(self) -> tuple[Summary, Env]:
@@ -207,7 +201,7 @@ class FunctionWalker:
                 a, int(index), ann, qual_ann, route, request_index, defaults.get(a.arg)
             )
             if source:
-                step = FlowStep(_loc(self.path, a), f"source: {source}")
+                step = FlowStep(self._loc(a), f"source: {source}")
                 val = Val(union(val.taint, (Label("remote", source, frozenset(), (step,), False),)))
             default = defaults.get(a.arg)
             if default is not None and not isinstance(default, ast.Constant):
@@ -482,7 +476,7 @@ class FunctionWalker:
     def assign(self, target: ast.expr, val: Val, env: Env, stmt: ast.AST) -> None:
         if isinstance(target, ast.Name):
             if val.taint:
-                step = FlowStep(_loc(self.path, stmt), f"assigned to {target.id}")
+                step = FlowStep(self._loc(stmt), f"assigned to {target.id}")
                 val = val.with_taint(step_all(val.taint, step))
             env[target.id] = val
             for key in [k for k in env if k.startswith(target.id + ".")]:
@@ -503,7 +497,7 @@ class FunctionWalker:
             if attr_key is None:
                 return
             if val.taint:
-                step = FlowStep(_loc(self.path, stmt), f"assigned to {attr_key}")
+                step = FlowStep(self._loc(stmt), f"assigned to {attr_key}")
                 val = val.with_taint(step_all(val.taint, step))
             env[attr_key] = val
             base = target.value
@@ -722,7 +716,7 @@ class FunctionWalker:
 
     # ---- expressions --------------------------------------------------------------------
     def _source(self, node: ast.AST, origin: str, kind: str, low: bool) -> Val:
-        step = FlowStep(_loc(self.path, node), f"source: {origin}")
+        step = FlowStep(self._loc(node), f"source: {origin}")
         return Val((Label(kind, origin, frozenset(), (step,), low),))
 
     def _name(self, node: ast.Name, env: Env) -> Val:
@@ -1063,7 +1057,7 @@ class FunctionWalker:
             if attr in ("copy", "strip", "lower", "upper") and recv.items is not None:
                 return recv
         if everything:
-            step = FlowStep(_loc(self.path, node), f"through {name or 'call'}()")
+            step = FlowStep(self._loc(node), f"through {name or 'call'}()")
             everything = (
                 step_all(everything, step)
                 if len(node.args) + len(node.keywords) > 0 and recv is None
@@ -1207,7 +1201,7 @@ class FunctionWalker:
             bound[key] = union(bound.get(key, EMPTY), v.taint)
         if star_kw:
             bound["**"] = union(bound.get("**", EMPTY), star_kw)
-        call_step = FlowStep(_loc(self.path, node), f"call to {fi.short}")
+        call_step = FlowStep(self._loc(node), f"call to {fi.short}")
 
         def actual(label: Label) -> Taint:
             if label.kind == PARAM:
@@ -1318,7 +1312,7 @@ class FunctionWalker:
             self._hit(sink, node, taint, callee)
 
     def _hit(self, sink: SinkSpec, node: ast.AST, taint: Taint, callee: str) -> None:
-        location = _loc(self.path, node)
+        location = self._loc(node)
         step = FlowStep(location, f"sink: {callee} ({sink.label})")
         for label in taint:
             if sink.kind in label.cleared or ALL in label.cleared:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from vulnhound.pyparse import LineIndex
+
 
 def module_name(path: str) -> tuple[str, bool]:
     """(dotted name, is_package) for a relative POSIX path."""
@@ -49,6 +51,7 @@ class ModuleInfo:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     uses_fastapi: bool = False
     uses_flask: bool = False
+    lines: LineIndex | None = None  # for character columns (ast counts UTF-8 bytes)
 
 
 def _absolute(module: ModuleInfo, level: int, target: str | None) -> str:
@@ -133,11 +136,12 @@ class Program:
         # the scan root is itself this package (scanning `django/`): `django.x` names module `x`
         self.root_package = ""
 
-    def add_module(self, path: str, tree: ast.Module) -> ModuleInfo:
+    def add_module(self, path: str, tree: ast.Module, text: str | None = None) -> ModuleInfo:
         name, is_package = module_name(path)
         if name in self.modules:  # two roots with the same relative name: keep both apart
             name = path
         module = ModuleInfo(name, path, tree, is_package)
+        module.lines = LineIndex(text) if text is not None else None
         collect_aliases(module)
         self.modules[name] = module
         self._top.add(name.partition(".")[0])
