@@ -43,14 +43,18 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(show_lines=False)
-    for column in ("id", "cwe", "severity", "analyzer", "description"):
-        table.add_column(column, overflow="fold")
+    table = Table(show_lines=False, box=None, pad_edge=False)
+    for column in ("id", "cwe", "severity", "analyzer"):
+        table.add_column(column, no_wrap=True)  # ids must stay copyable for suppressions
+    table.add_column("description", overflow="fold")
     for row in rows:
         table.add_row(
             str(row["id"]),
             ", ".join(row["cwe"]),
             *(str(row[k]) for k in ("severity", "analyzer", "description")),
         )
-    Console(soft_wrap=False).print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # pipes and files: one rule per line where it fits
+    console.print(table)
     return ExitCode.CLEAN
