@@ -9,7 +9,6 @@ checkpoint advances while a slow model works; tokens and cost are split evenly o
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import time
 from collections.abc import Sequence
@@ -58,23 +57,11 @@ class ModelRunner:
         }
 
     def run(self, root: Path, paths: Sequence[str] | None) -> RunnerOutput:
-        from vulnhound.cli.models_cmd import model_setup
+        from vulnhound.models.setup import ModelOptions, build_setup
         from vulnhound.scanner import scan
 
         started = time.perf_counter()
-        args = argparse.Namespace(
-            paths=[str(root)],
-            models=[self._name],
-            no_cache=False,
-            budget_tokens=None,
-            budget_usd=None,
-            consensus=1,
-            plan=False,
-            ledger=None,
-            hunt=True,
-            triage=False,
-        )
-        setup = model_setup(args, self.config)
+        setup = build_setup(self.config, ModelOptions(models=(self._name,), paths=(str(root),), hunt=True))
         try:
             hunters = [a for a in setup.analyzers if a.name == "hunt"]
             targets = [root] if paths is None else [root / p for p in sorted(set(paths))]

@@ -11,14 +11,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vulnhound.analyzers.interface import Analyzer, Stage
 from vulnhound.config import Config
 from vulnhound.errors import UsageError
+
+if TYPE_CHECKING:
+    from vulnhound.models.setup import ModelSetup
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -81,90 +81,23 @@ def wants_models(args: argparse.Namespace) -> bool:
     return True
 
 
-def scan_root(paths: Sequence[str]) -> Path:
-    first = Path(paths[0] if paths else ".").resolve()
-    return first.parent if first.is_file() else first
-
-
-@dataclass
-class ModelSetup:
-    """Analyzers and stages to add to a scan, and the guard to ask for the plan."""
-
-    analyzers: list[Analyzer]
-    stages: list[Stage]
-    door: Any
-    plan: bool
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def close(self) -> None:
-        closer = getattr(self.door, "close", None)
-        if callable(closer):
-            closer()
-
-
-def open_door(
-    config: Config,
-    root: Path,
-    *,
-    plan: bool,
-    ledger: Path | None,
-    local: dict[str, Any],
-    prime: Sequence[str] = (),
-) -> Any:
-    """The egress guard for this run: the only object that opens a connection."""
-    from vulnhound.guard.door import Guard
-
-    transport = None
-    if local:  # in-process models answer inside the guard's client, after policy and ledger
-        from vulnhound.models.transport import LocalRoutingTransport
-
-        transport = LocalRoutingTransport(local)
-    return Guard.from_config(config, root, ledger, plan=plan, transport=transport, prime=prime)
-
-
 def model_setup(args: argparse.Namespace, config: Config) -> ModelSetup:
-    from vulnhound.models.config import select
-    from vulnhound.models.hunt import HuntAnalyzer, MergeStage
-    from vulnhound.models.router import Budget
-    from vulnhound.models.session import UsageStage, build_run
-    from vulnhound.models.triage import TriageStage
-    from vulnhound.scanner import build_analyzers, read_files
+    """The library's model setup from the scan's flags."""
+    from vulnhound.models.setup import ModelOptions, build_setup
 
-    root = scan_root(args.paths)
-    chosen = select(config.models, list(args.models))
-    local: dict[str, Any] = {}
-    door_holder: dict[str, Any] = {}
-    run = build_run(
-        config.models,
-        chosen,
-        _Forward(door_holder),  # providers come first: the guard needs their local transports
-        environ=os.environ,
-        cache_path=None if args.no_cache else root / ".vulnhound" / "cache.sqlite",
-        budget=Budget(args.budget_tokens, args.budget_usd),
-        consensus=args.consensus or 1,
+    options = ModelOptions(
+        models=tuple(args.models),
+        paths=tuple(args.paths),
+        triage=bool(args.triage),
+        hunt=bool(args.hunt),
+        consensus=args.consensus,
+        budget_tokens=args.budget_tokens,
+        budget_usd=args.budget_usd,
+        no_cache=bool(args.no_cache),
+        plan=bool(args.plan),
+        ledger=args.ledger,
     )
-    for name, client in run.router.clients.items():
-        transport = getattr(client.provider, "transport", None)
-        if callable(transport):
-            local[client.provider.endpoint.url if hasattr(client.provider, "endpoint") else name] = transport
-    # Secrets are numbered in file order, so plan and real run build identical payloads.
-    _root, files, _skipped = read_files([Path(p) for p in args.paths], config)
-    prime = [f.text for f in sorted(files, key=lambda f: f.path)]
-    door = open_door(config, root, plan=args.plan, ledger=args.ledger, local=local, prime=prime)
-    door_holder["door"] = door
-    from vulnhound.guard.door import guard_endpoints
-
-    # A model without a zone, or with one the policy does not list: a clear error, nothing sent.
-    guard_endpoints(door, [c.provider.endpoint for c in run.router.clients.values()])  # type: ignore[attr-defined]
-    analyzers: list[Analyzer] = build_analyzers(config)
-    stages: list[Stage] = []
-    if args.hunt:
-        analyzers.append(HuntAnalyzer(run))
-        stages.append(MergeStage())
-    if args.triage:
-        stages.append(TriageStage(run))
-    stages.append(UsageStage(run))
-    return ModelSetup(analyzers, stages, door, args.plan)
+    return build_setup(config, options)
 
 
 def write_plan(setup: ModelSetup, output: Path | None) -> None:
@@ -251,6 +184,7 @@ def run_check(args: argparse.Namespace) -> int:
     from vulnhound.models.router import Refusal, messages
     from vulnhound.models.schemas import CHECK_SCHEMA, CheckAnswer
     from vulnhound.models.session import build_run
+    from vulnhound.models.setup import ForwardDoor, local_transports, open_door, scan_root
 
     config = _config(args)
     models = select(config.models, args.models) if args.models else list(config.models)
@@ -261,14 +195,11 @@ def run_check(args: argparse.Namespace) -> int:
     failed = 0
     for model in models:
         isolated = [m if m.name != model.name else _no_fallback(m) for m in config.models]
-        holder: dict[str, Any] = {}
-        run = build_run(
-            isolated, [_no_fallback(model)], _Forward(holder), environ=os.environ, cache_path=None
-        )
+        forward = ForwardDoor()
+        run = build_run(isolated, [_no_fallback(model)], forward, environ=os.environ, cache_path=None)
         client = run.router.clients[model.name]
-        transport = getattr(client.provider, "transport", None)
-        local = {client.provider.endpoint.url: transport} if callable(transport) else {}  # type: ignore[attr-defined]
-        holder["door"] = open_door(config, root, plan=False, ledger=args.ledger, local=local)
+        door = open_door(config, root, plan=False, ledger=args.ledger, local=local_transports(run))
+        forward.door = door
         request = ModelRequest(
             messages(CHECK_SYSTEM, 'Reply with ok true and echo "vulnhound".'),
             CHECK_SCHEMA,
@@ -277,7 +208,10 @@ def run_check(args: argparse.Namespace) -> int:
             "check",
         )
         started = time.perf_counter()
-        outcome = run.router.ask(model.name, request, CheckAnswer)
+        try:
+            outcome = run.router.ask(model.name, request, CheckAnswer)
+        finally:
+            door.close()
         latency = time.perf_counter() - started
         row: dict[str, Any] = {
             "name": model.name,
@@ -307,16 +241,3 @@ def _no_fallback(model: Any) -> Any:
     from dataclasses import replace
 
     return replace(model, fallback=(), max_retries=0)
-
-
-class _Forward:
-    """Forwards to the guard once it exists; providers are built before it."""
-
-    def __init__(self, holder: dict[str, Any]) -> None:
-        self.holder = holder
-
-    def send(self, request: Any, timeout_s: float) -> Any:
-        return self.holder["door"].send(request, timeout_s)
-
-    def redact_text(self, text: str) -> Any:
-        return self.holder["door"].redact_text(text)
