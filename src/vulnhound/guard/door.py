@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from vulnhound.config import Config
 
 BYTES_PER_TOKEN = 4  # a rough, model-independent estimate for plans and budgets
+# Connections kept alive when the caller does not say: the router's largest worker pool.
+DEFAULT_CONNECTIONS = 64
 
 
 class TransportError(VulnhoundError):
@@ -111,8 +113,13 @@ class Guard:
         plan: bool = False,
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
+        connections: int | None = None,
     ) -> None:
         self.policy = policy or Policy.default()
+        # Every connection a run may have in flight is kept alive: with httpx's default of
+        # 20 idle connections, concurrency 64 reconnected for most requests.
+        self.connections = max(1, connections or DEFAULT_CONNECTIONS)
+        self._headers: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self.ledger = ledger
         self.plan = plan
         self.redactor = redactor or Redactor()
@@ -134,12 +141,13 @@ class Guard:
         plan: bool = False,
         transport: httpx.BaseTransport | None = None,
         prime: Iterable[str] = (),
+        connections: int | None = None,
     ) -> Guard:
         """The guard of a scan: the configured policy, the ledger (default
         ``<root>/.vulnhound/ledger.jsonl``), and secrets numbered from ``prime`` (the scanned
         files' texts in path order) so that payloads are the same in plan and real runs."""
         ledger = Ledger(ledger_path if ledger_path is not None else Path(root) / DEFAULT_LEDGER)
-        guard = cls(policy_of(config.policy), ledger, plan=plan, transport=transport)
+        guard = cls(policy_of(config.policy), ledger, plan=plan, transport=transport, connections=connections)
         guard.redactor.prime(prime)
         return guard
 
@@ -240,15 +248,18 @@ class Guard:
             if self._client is None:
                 # The only HTTP client in vulnhound. No environment proxies: a proxy would be
                 # a second, unrecorded destination for the code.
+                limits = httpx.Limits(
+                    max_connections=self.connections, max_keepalive_connections=self.connections
+                )
                 self._client = httpx.Client(
-                    transport=self._transport, trust_env=False, follow_redirects=False
+                    transport=self._transport, trust_env=False, follow_redirects=False, limits=limits
                 )
             return self._client
 
     def _perform(
         self, request: OutboundRequest, body: bytes, timeout_s: float, digest: str
     ) -> InboundResponse:
-        headers = {"content-type": "application/json", **dict(request.headers)}
+        headers = self._request_headers(request.headers)
         started = time.perf_counter()
         try:
             response = self._http().request(
@@ -271,6 +282,17 @@ class Guard:
             body=response.content,
             elapsed_s=time.perf_counter() - started,
         )
+
+    def _request_headers(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """Built once per distinct header set (a provider's are constant), not per request."""
+        key = tuple(extra.items())
+        headers = self._headers.get(key)
+        if headers is None:
+            headers = {"content-type": "application/json", **dict(extra)}
+            with self._lock:
+                if len(self._headers) < 64:  # bounded, should a provider vary its headers
+                    self._headers[key] = headers
+        return headers
 
     def _failed(self, request: OutboundRequest, kind: str, exc: Exception, digest: str, size: int) -> None:
         detail = f"transport {kind}: {type(exc).__name__}"
