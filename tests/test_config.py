@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,24 @@ def test_paths_in_a_config_file_are_relative_to_it(tmp_path: Path, write_tree: W
     assert config.rule_files == (str(root / "rules" / "extra.toml"),)
     from_env = load_config(root, environ={"VULNHOUND_BASELINE": "rel.json"})
     assert from_env.baseline == "rel.json"  # environment and CLI paths are relative to the working directory
+
+
+def test_taint_parameters_from_file_env_and_cli(cli: RunCli, tmp_path: Path) -> None:
+    """Library code has no web entry points: parameters can be declared untrusted."""
+    root = tmp_path / "lib"
+    root.mkdir()
+    (root / "lib.py").write_text("import os\n\n\ndef run(cmd):\n    os.system('ls ' + cmd)\n")
+
+    def rules(*extra: str | Path, env: dict[str, str] | None = None) -> list[str]:
+        proc = cli("scan", "-f", "json", *extra, root, env=env)
+        assert proc.returncode in (0, 1), proc.stderr
+        return [f["rule_id"] for f in json.loads(proc.stdout)["findings"]]
+
+    assert rules() == []
+    assert rules("--taint-parameters") == ["py/command-injection"]
+    assert rules(env={"VULNHOUND_TAINT_PARAMETERS": "true"}) == ["py/command-injection"]
+    (root / "vulnhound.toml").write_text("taint_parameters = true\n")
+    assert rules() == ["py/command-injection"]
+    (root / "vulnhound.toml").write_text('taint_parameters = "sometimes"\n')
+    bad = cli("scan", root)
+    assert bad.returncode == 2 and "taint_parameters" in bad.stderr and "vulnhound.toml" in bad.stderr

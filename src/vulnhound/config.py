@@ -41,6 +41,9 @@ class Config:
     disable_rules: tuple[str, ...] = ()
     analyzers: tuple[str, ...] = ()  # empty: the default analyzers
     jobs: int = 0  # 0: one per core
+    # Treat every function parameter as attacker-controlled: for library code and for
+    # function-level datasets, where no web framework marks the entry points.
+    taint_parameters: bool = False
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
@@ -134,6 +137,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "disable_rules": _as_str_list,
     "analyzers": _as_str_list,
     "jobs": _as_int,
+    "taint_parameters": _as_bool,
 }
 
 # Structured sections (file only), parsed by the subsystem that owns them. Registered

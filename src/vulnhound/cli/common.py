@@ -58,6 +58,12 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="ignore '# vulnhound: ignore' comments",
     )
+    parser.add_argument(
+        "--taint-parameters",
+        action="store_true",
+        default=None,
+        help="treat every function parameter as untrusted input (library code, single functions)",
+    )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0: one per core)")
 
 
@@ -77,6 +83,7 @@ SCAN_OVERRIDES = [
     "analyzers",
     "suppressions",
     "jobs",
+    "taint_parameters",
 ]
 
 
