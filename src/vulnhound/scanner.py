@@ -6,7 +6,6 @@ targets -> files -> analyzers -> findings -> suppressions -> baseline -> thresho
 from __future__ import annotations
 
 import time
-import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -14,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from vulnhound import __version__
-from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput, Stage
+from vulnhound.analyzers.interface import AnalysisContext, Analyzer, Stage
 from vulnhound.analyzers.registry import DEFAULT_ANALYZERS, create
+from vulnhound.analyzers.runner import run_all
 from vulnhound.baseline import Baseline, load_baseline
 from vulnhound.config import Config
 from vulnhound.findings import Finding, Location, Suppression, SuppressionKind
@@ -23,7 +23,7 @@ from vulnhound.fingerprints import assign
 from vulnhound.reader import read_source
 from vulnhound.result import ScanResult
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
-from vulnhound.sources import Skipped, SkipReason, SourceFile
+from vulnhound.sources import Skipped, SourceFile
 from vulnhound.suppressions import SuppressionIndex
 from vulnhound.walker import walk
 
@@ -58,36 +58,6 @@ def read_files(targets: Sequence[Path], config: Config) -> tuple[Path, list[Sour
         else:
             skipped.append(outcome)
     return walked.root, files, skipped
-
-
-def _run_analyzer(
-    analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisContext
-) -> AnalyzerOutput:
-    """Run one analyzer; a crash becomes a skip for its files, never a lost scan.
-
-    When a run over several files crashes, each file is retried alone, so one hostile
-    file (e.g. nesting deep enough to exhaust the stack) costs only its own findings.
-    """
-    try:
-        return analyzer.analyze(files, context)
-    except Exception as exc:  # an analyzer bug must not cost the other analyzers' findings
-        if len(files) > 1:
-            return _merge_outputs([_run_analyzer(analyzer, [f], context) for f in files])
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        detail = f"{analyzer.name} crashed: {type(exc).__name__}: {exc} ({Path(where.filename).name}:{where.lineno})"
-        return AnalyzerOutput(
-            skipped=tuple(Skipped(f.path, SkipReason.ANALYZER_ERROR, detail, analyzer.name) for f in files)
-        )
-
-
-def _merge_outputs(outputs: Sequence[AnalyzerOutput]) -> AnalyzerOutput:
-    return AnalyzerOutput(
-        findings=tuple(f for o in outputs for f in o.findings),
-        skipped=tuple(s for o in outputs for s in o.skipped),
-        notes=tuple(dict.fromkeys(n for o in outputs for n in o.notes)),
-        model_usage=tuple(u for o in outputs for u in o.model_usage),
-        extras=tuple(e for o in outputs for e in o.extras),
-    )
 
 
 def _merge_duplicates(findings: Iterable[Finding], catalog: RuleCatalog) -> list[Finding]:
@@ -192,10 +162,8 @@ def scan(
     usage: list[Any] = []
     extras: list[tuple[str, object]] = []
     for analyzer in chosen:
-        wanted = analyzer.languages()
-        languages_read |= wanted
-        subset = [f for f in files if f.language in wanted]
-        output = _run_analyzer(analyzer, subset, context)
+        languages_read |= analyzer.languages()
+    for output in run_all(chosen, files, context):
         raw.extend(output.findings)
         skipped.extend(output.skipped)
         notes.extend(output.notes)

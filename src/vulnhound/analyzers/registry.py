@@ -35,3 +35,13 @@ def create(name: str) -> Analyzer:
     module_name, _, attribute = target.partition(":")
     factory: Callable[[], Analyzer] = getattr(import_module(module_name), attribute)
     return factory()
+
+
+def rebuildable(analyzer: Analyzer) -> bool:
+    """True when ``create(analyzer.name)`` builds an equivalent analyzer in another process.
+
+    Analyzers handed in by a caller (a model analyzer holding a network client) are not.
+    """
+    target = _ANALYZERS.get(analyzer.name)
+    kind = type(analyzer)
+    return target == f"{kind.__module__}:{kind.__qualname__}"
