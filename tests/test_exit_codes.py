@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,38 @@ def test_min_confidence_filters(cli: RunCli, tmp_path: Path, write_tree: WriteTr
     assert high.returncode == 1
     env = cli("scan", root, "-f", "json", env={"VULNHOUND_MIN_CONFIDENCE": "high"})
     assert _rules(env.stdout) == ["py/insecure-temp-file"]
+
+
+def test_exit_3_when_nothing_at_all_was_analysed(cli: RunCli, tmp_path: Path, write_tree: WriteTree) -> None:
+    """An empty tree or an include glob that matches nothing must not pass CI."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = cli("scan", empty)
+    assert proc.returncode == 3 and "NOTHING WAS ANALYSED" in proc.stdout
+    root = write_tree(tmp_path / "p", {"a.py": CLEAN})
+    assert cli("scan", root, "--include", "*.pyx").returncode == 3
+    assert cli("scan", root).returncode == 0
+
+
+def test_unwritable_output_is_a_usage_error_not_a_finding(
+    cli: RunCli, tmp_path: Path, write_tree: WriteTree
+) -> None:
+    root = write_tree(tmp_path / "p", {"a.py": HIGH})
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for target in (tmp_path, blocker / "sub" / "out.json"):  # a directory; a parent that is a file
+        proc = cli("scan", root, "-f", "json", "-o", target)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("vulnhound: error: cannot write") and "Traceback" not in proc.stderr
+    baseline = cli("baseline", "create", "-o", tmp_path, root)
+    assert baseline.returncode == 2 and "cannot write" in baseline.stderr
+
+
+def test_report_files_get_ordinary_permissions(cli: RunCli, tmp_path: Path, write_tree: WriteTree) -> None:
+    root = write_tree(tmp_path / "p", {"a.py": CLEAN})
+    out = tmp_path / "reports" / "scan.sarif"  # missing parents are created
+    assert cli("scan", root, "-f", "sarif", "-o", out).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    # what any other tool would create under this umask, not mkstemp's private 0600
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -142,7 +142,7 @@ def _nothing_readable(tmp_path: Path, write_tree: WriteTree) -> Path:
 def test_nothing_analysed_json_and_strict(cli: RunCli, tmp_path: Path, write_tree: WriteTree) -> None:
     root = _nothing_readable(tmp_path, write_tree)
     proc = cli("scan", "-f", "json", root)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 3, proc.stderr  # nothing analysed is never a pass, strict or not
     doc = json.loads(proc.stdout)
     assert doc["findings"] == []
     assert doc["summary"]["files_analyzed"] == 0
@@ -155,7 +155,7 @@ def test_nothing_analysed_text_never_reads_as_clean(
 ) -> None:
     root = _nothing_readable(tmp_path, write_tree)
     text = cli("scan", root)
-    assert text.returncode == 0, text.stderr
+    assert text.returncode == 3, text.stderr
     for name in ("binary.py", "bad.py", "broken.py"):
         assert name in text.stdout
     assert not _CLEAN.search(text.stdout), f"reads as a clean result:\n{text.stdout}"

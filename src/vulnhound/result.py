@@ -90,12 +90,14 @@ class ExitCode:
 
 
 def exit_code(result: ScanResult, fail_on: Severity, strict: bool) -> int:
-    """0 clean, 1 findings at or above ``fail_on``, 3 under ``strict`` when files were skipped.
+    """0 clean, 1 findings at or above ``fail_on``, 3 when files were skipped under ``strict``.
 
-    Findings win over incompleteness: a real vulnerability must not hide behind a skip.
+    A scan that analysed nothing at all exits 3 even without ``strict``: a mistyped path or
+    include glob must not turn CI green. Findings win over incompleteness: a real
+    vulnerability must not hide behind a skip.
     """
     if result.fails(fail_on):
         return ExitCode.FINDINGS
-    if strict and result.incomplete:
+    if result.nothing_analysed or (strict and result.incomplete):
         return ExitCode.INCOMPLETE
     return ExitCode.CLEAN

@@ -77,10 +77,12 @@ def run(args: argparse.Namespace) -> int:
         target = getattr(args, f"{name}_output")
         if target is not None:
             outputs.append((target, get_reporter(name)(result, file_options)))
+    # Files first: if one cannot be written, the run fails (exit 2) before claiming success.
+    for target, text in outputs:
+        if target is not None:
+            write_atomic(target, text)
     for target, text in outputs:
         if target is None:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
-        else:
-            write_atomic(target, text)
     return exit_code(result, config.fail_on, config.strict)

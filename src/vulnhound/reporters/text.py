@@ -208,8 +208,13 @@ def _summary(result: ScanResult) -> Text:
     if result.nothing_analysed:
         text = Text("NOTHING WAS ANALYSED", style="bold white on red")
         text.append(
-            f": not a single file could be analysed ({plural(skipped, 'file')} skipped, see 'Not analysed'); "
-            "this is not a clean result."
+            ": not a single file could be analysed "
+            + (
+                f"({plural(skipped, 'file')} skipped, see 'Not analysed'); "
+                if skipped
+                else "(no file of a supported language was found); "
+            )
+            + "this is not a clean result."
         )
         return text
     counts = result.severity_counts()
