@@ -39,6 +39,11 @@ if TYPE_CHECKING:
     from vulnhound.config import Config
 
 BYTES_PER_TOKEN = 4  # a rough, model-independent estimate for plans and budgets
+BASE_HEADERS = {
+    "accept": "application/json",
+    "content-type": "application/json",
+    "user-agent": "vulnhound",
+}
 # Connections kept alive when the caller does not say: the router's largest worker pool.
 DEFAULT_CONNECTIONS = 64
 
@@ -124,7 +129,8 @@ class Guard:
         self.plan = plan
         self.redactor = redactor or Redactor()
         self._transport = transport
-        self._client: httpx.Client | None = None
+        self._client: httpx.BaseTransport | None = None
+        self._urls: dict[str, httpx.URL] = {}
         self._lock = threading.Lock()
         self._zone_bytes: dict[str, int] = {}
         self.planned: list[PlannedRequest] = []
@@ -243,28 +249,47 @@ class Guard:
         response = self._perform(request, body, timeout_s, digest)
         return GuardOutcome(response=response, restorations=redaction.restorations)
 
-    def _http(self) -> httpx.Client:
+    def _http(self) -> httpx.BaseTransport:
+        """The only HTTP connection pool in vulnhound, created on the first real send.
+
+        Requests go straight to the transport, not through ``httpx.Client``: no cookies kept
+        between requests, no redirects followed, no environment proxies (a proxy would be a
+        second, unrecorded destination for the code), and less work per request.
+        """
         with self._lock:
             if self._client is None:
-                # The only HTTP client in vulnhound. No environment proxies: a proxy would be
-                # a second, unrecorded destination for the code.
                 limits = httpx.Limits(
                     max_connections=self.connections, max_keepalive_connections=self.connections
                 )
-                self._client = httpx.Client(
-                    transport=self._transport, trust_env=False, follow_redirects=False, limits=limits
-                )
+                self._client = self._transport or httpx.HTTPTransport(limits=limits, trust_env=False)
             return self._client
+
+    def _url(self, url: str) -> httpx.URL:
+        parsed = self._urls.get(url)
+        if parsed is None:
+            parsed = httpx.URL(url)
+            with self._lock:
+                if len(self._urls) < 256:
+                    self._urls[url] = parsed
+        return parsed
 
     def _perform(
         self, request: OutboundRequest, body: bytes, timeout_s: float, digest: str
     ) -> InboundResponse:
-        headers = self._request_headers(request.headers)
+        outbound = httpx.Request(
+            request.method,
+            self._url(request.endpoint.url),
+            content=body,
+            headers=self._request_headers(request.headers),
+            extensions={"timeout": httpx.Timeout(timeout_s).as_dict()},
+        )
         started = time.perf_counter()
         try:
-            response = self._http().request(
-                request.method, request.endpoint.url, content=body, headers=headers, timeout=timeout_s
-            )
+            response = self._http().handle_request(outbound)
+            try:
+                content = response.read()
+            finally:
+                response.close()  # the connection goes back to the pool
         except httpx.TimeoutException as exc:
             self._failed(request, "timeout", exc, digest, len(body))
             raise TransportError(
@@ -279,7 +304,7 @@ class Guard:
         return InboundResponse(
             status=response.status_code,
             headers=dict(response.headers),
-            body=response.content,
+            body=content,
             elapsed_s=time.perf_counter() - started,
         )
 
@@ -288,7 +313,7 @@ class Guard:
         key = tuple(extra.items())
         headers = self._headers.get(key)
         if headers is None:
-            headers = {"content-type": "application/json", **dict(extra)}
+            headers = {**BASE_HEADERS, **dict(extra)}
             with self._lock:
                 if len(self._headers) < 64:  # bounded, should a provider vary its headers
                     self._headers[key] = headers

@@ -80,8 +80,11 @@ class Redactor:
             known = self._clean.get(key)
             if known is None:
                 return False
-            newer = self._secrets[known:]
             current = len(self._secrets)
+            if known == current:  # nothing learnt since: the common case, one lock
+                self._clean.move_to_end(key)
+                return True
+            newer = self._secrets[known:]
         if any(len(s) >= MIN_REUSE_LENGTH and s in text for s in newer):
             with self._lock:
                 self._clean.pop(key, None)

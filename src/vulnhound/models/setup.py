@@ -15,7 +15,7 @@ from typing import Any
 
 from vulnhound.analyzers.interface import Analyzer, Stage
 from vulnhound.config import Config
-from vulnhound.guard.door import Guard
+from vulnhound.guard.door import DEFAULT_CONNECTIONS, Guard
 from vulnhound.guard.interface import GuardOutcome, OutboundRequest
 from vulnhound.models.session import ModelRun
 
@@ -107,7 +107,7 @@ def open_door(
     if local:  # in-process models answer inside the guard's client, after policy and ledger
         from vulnhound.models.transport import LocalRoutingTransport
 
-        transport = LocalRoutingTransport(local)
+        transport = LocalRoutingTransport(local, connections=connections or DEFAULT_CONNECTIONS)
     return Guard.from_config(
         config, root, ledger, plan=plan, transport=transport, prime=prime, connections=connections
     )

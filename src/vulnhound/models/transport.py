@@ -17,9 +17,12 @@ LocalHandler = Callable[[bytes, float], InboundResponse]
 
 
 class LocalRoutingTransport(httpx.BaseTransport):
-    def __init__(self, handlers: Mapping[str, LocalHandler], timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, handlers: Mapping[str, LocalHandler], timeout_s: float = 600.0, connections: int = 64
+    ) -> None:
         self.handlers = dict(handlers)
         self.timeout_s = timeout_s
+        self.connections = max(1, connections)
         self._http: httpx.HTTPTransport | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -29,7 +32,10 @@ class LocalRoutingTransport(httpx.BaseTransport):
             if request.url.scheme == "local":
                 raise httpx.ConnectError(f"no in-process model at {url}", request=request)
             if self._http is None:
-                self._http = httpx.HTTPTransport()
+                limits = httpx.Limits(
+                    max_connections=self.connections, max_keepalive_connections=self.connections
+                )
+                self._http = httpx.HTTPTransport(limits=limits, trust_env=False)
             return self._http.handle_request(request)
         answer = handler(request.read(), self.timeout_s)
         return httpx.Response(
