@@ -190,3 +190,28 @@ def test_explicit_link_targets_are_followed_or_reported(
         ("dangling.py", SkipReason.NOT_FOUND),
         ("loop.py", SkipReason.SYMLINK_LOOP),
     ]
+
+
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEAq8i3Y2v0nQf7Ws3mB9Zt0xKq1pL4cR8uVw2dE6fHj9kLmNoP\n"
+    "-----END RSA PRIVATE KEY-----\n"
+)
+
+
+def test_key_files_are_read_and_a_named_unknown_file_is_reported(
+    tmp_path: Path, write_tree: WriteTree
+) -> None:
+    root = write_tree(
+        tmp_path / "p", {"tls/server.key": PEM, ".ssh/id_rsa": PEM, "cert.pem": PEM, "notes.txt": "hi\n"}
+    )
+    assert _walked(root) == {"tls/server.key": "pem", ".ssh/id_rsa": "pem", "cert.pem": "pem"}
+    result = scan([root], Config())
+    assert {f.location.path for f in result.active if "CWE-798" in f.cwe} == {
+        "tls/server.key",
+        ".ssh/id_rsa",
+        "cert.pem",
+    }
+    named = scan([root / "notes.txt"], Config())
+    assert [(s.path, s.reason) for s in named.skipped] == [("notes.txt", SkipReason.UNSUPPORTED_LANGUAGE)]
+    assert named.nothing_analysed

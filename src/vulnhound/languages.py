@@ -43,10 +43,23 @@ EXTENSIONS: dict[str, str] = {
     ".properties": "ini",
     ".env": "dotenv",
     ".xml": "xml",
+    ".dockerfile": "dockerfile",
+    # Key material: only the secrets analyzer reads these.
+    ".pem": "pem",
+    ".key": "pem",
+    ".p8": "pem",
 }
 
 # Whole file names (no meaningful extension) that hold configuration.
-FILE_NAMES: dict[str, str] = {".env": "dotenv", ".envrc": "shell", "Dockerfile": "dockerfile"}
+FILE_NAMES: dict[str, str] = {
+    ".env": "dotenv",
+    ".envrc": "shell",
+    "Dockerfile": "dockerfile",
+    "id_rsa": "pem",
+    "id_dsa": "pem",
+    "id_ecdsa": "pem",
+    "id_ed25519": "pem",
+}
 
 _SHEBANG = re.compile(rb"^#![ \t]*(?:/usr/bin/env[ \t]+(?:-S[ \t]+)?)?\S*?([A-Za-z]+)[\d.]*(?:[ \t]|$)")
 _INTERPRETERS = {

@@ -241,6 +241,8 @@ class _Walker:
                 self._skip(rel, SkipReason.UNREADABLE, exc.strerror or str(exc))
                 return
         if language is None:
+            if explicit:  # the user named it: say why it was not analysed
+                self._skip(rel, SkipReason.UNSUPPORTED_LANGUAGE, "no analyzer reads files of this kind")
             return  # not source code of any language we know: not ours to analyse
         self.result.candidates.append(Candidate(rel, path, language))
 
