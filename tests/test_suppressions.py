@@ -149,3 +149,19 @@ def test_merged_findings_share_one_identity_and_suppression(tmp_path: Path) -> N
     assert len([f for f in result.findings if "CWE-502" in f.cwe]) == 2
     assert set(at_line[6].analyzers) == {"engine", "patterns"}
     assert at_line[4].suppressed and not at_line[6].suppressed
+
+
+def test_justification_keeps_the_authors_words_and_ids(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(
+        "import hashlib\n"
+        "a = hashlib.md5(b'')  # vulnhound: ignore[py/weak-hash] ETag only, not security\n"
+        "b = hashlib.md5(b'')  # vulnhound: ignore[CWE-328]\n"
+        "c = hashlib.md5(b'')  # vulnhound: ignore[py/no-such-rule] typo\n"
+    )
+    result = scan([tmp_path], Config())
+    by_line = {f.location.start_line: f for f in result.findings}
+    first, second = by_line[2].suppression, by_line[3].suppression
+    assert first is not None and first.justification == "ETag only, not security (ignore[py/weak-hash])"
+    assert second is not None and second.justification == "inline comment: ignore[CWE-328]"
+    assert not by_line[4].suppressed
+    assert result.notes == ("m.py:4: suppression names unknown rule 'py/no-such-rule'",)

@@ -104,10 +104,11 @@ def _merge_cluster(cluster: Sequence[Finding], catalog: RuleCatalog) -> Finding:
 
 
 def _apply_suppressions(
-    findings: list[Finding], files: Sequence[SourceFile], enabled: bool
-) -> tuple[list[Finding], list[Location]]:
+    findings: list[Finding], files: Sequence[SourceFile], enabled: bool, catalog: RuleCatalog
+) -> tuple[list[Finding], list[Location], list[str]]:
+    """Mark suppressed findings; return them, unused comments, and notes on unknown ids."""
     if not enabled:
-        return findings, []
+        return findings, [], []
     index = SuppressionIndex()
     for source in files:
         index.add_file(source)
@@ -115,13 +116,17 @@ def _apply_suppressions(
     for finding in findings:
         comment = index.match(finding) if finding.suppression is None else None
         if comment is not None:
-            ids = ", ".join(sorted(comment.ids)) or "all rules"
-            finding = replace(
-                finding, suppression=Suppression(SuppressionKind.INLINE, f"inline comment ({ids})")
-            )
+            finding = replace(finding, suppression=Suppression(SuppressionKind.INLINE, comment.justification))
         out.append(finding)
     unused = [Location(c.path, c.line) for c in index.unused()]
-    return out, unused
+    known = {r.id.upper() for r in catalog} | {f.rule_id.upper() for f in findings}
+    notes = [
+        f"{c.path}:{c.line}: suppression names unknown rule '{written}'"
+        for c in index.comments
+        for written in c.written
+        if not written.upper().startswith("CWE-") and written.upper() not in known
+    ]
+    return out, unused, notes
 
 
 def scan(
@@ -186,7 +191,8 @@ def scan(
         notes.extend(staged.notes)
         usage.extend(staged.model_usage)
         extras.extend(staged.extras)
-    findings, unused = _apply_suppressions(findings, files, config.suppressions)
+    findings, unused, suppression_notes = _apply_suppressions(findings, files, config.suppressions, catalog)
+    notes.extend(suppression_notes)
 
     baseline_matched = 0
     if baseline is not None:

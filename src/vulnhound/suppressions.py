@@ -14,16 +14,23 @@ from dataclasses import dataclass, field
 from vulnhound.findings import Finding
 from vulnhound.sources import SourceFile
 
-_MARKER = re.compile(r"vulnhound:\s*ignore(?:\[(?P<ids>[^\]]*)\])?", re.IGNORECASE)
-_LINE_COMMENT = re.compile(r"(?:#|//)\s*(vulnhound:\s*ignore(?:\[[^\]]*\])?)", re.IGNORECASE)
+_MARKER = re.compile(r"vulnhound:\s*ignore(?:\[(?P<ids>[^\]]*)\])?(?P<reason>[^#]*)", re.IGNORECASE)
+_LINE_COMMENT = re.compile(r"(?:#|//)\s*(vulnhound:\s*ignore.*)$", re.IGNORECASE)
 
 
 @dataclass
 class SuppressionComment:
     path: str
     line: int
-    ids: frozenset[str]  # empty: everything on the line
+    ids: frozenset[str]  # normalised for matching; empty: everything on the line
+    written: tuple[str, ...] = ()  # the ids as the author wrote them
+    reason: str = ""  # free text after the marker: "# vulnhound: ignore[X] checked by hand"
     used: bool = field(default=False)
+
+    @property
+    def justification(self) -> str:
+        scope = f"ignore[{', '.join(self.written)}]" if self.written else "ignore"
+        return f"{self.reason} ({scope})" if self.reason else f"inline comment: {scope}"
 
     def covers(self, finding: Finding) -> bool:
         if not self.ids:
@@ -37,14 +44,13 @@ def also_reported_as(finding: Finding) -> list[str]:
     return [r for key, value in finding.properties if key == "also_reported_as" for r in value.split(",")]
 
 
-def _parse(comment: str) -> frozenset[str] | None:
+def _parse(comment: str, path: str, line: int) -> SuppressionComment | None:
     match = _MARKER.search(comment)
     if match is None:
         return None
-    ids = match.group("ids")
-    if ids is None:
-        return frozenset()
-    return frozenset(_normal_id(part) for part in ids.split(",") if part.strip())
+    written = tuple(p.strip() for p in (match.group("ids") or "").split(",") if p.strip())
+    reason = match.group("reason").strip(" \t-:;,.")
+    return SuppressionComment(path, line, frozenset(_normal_id(p) for p in written), written, reason)
 
 
 def _normal_id(text: str) -> str:
@@ -62,18 +68,18 @@ def find_comments(source: SourceFile) -> list[SuppressionComment]:
         try:
             for token in tokenize.generate_tokens(io.StringIO(source.text).readline):
                 if token.type == tokenize.COMMENT:
-                    ids = _parse(token.string)
-                    if ids is not None:
-                        found.append(SuppressionComment(source.path, token.start[0], ids))
+                    comment = _parse(token.string, source.path, token.start[0])
+                    if comment is not None:
+                        found.append(comment)
             return found
         except (tokenize.TokenError, SyntaxError, IndentationError):
             found = []  # fall back to line matching for files the tokenizer rejects
     for number, line in enumerate(source.lines, start=1):
         match = _LINE_COMMENT.search(line)
         if match:
-            ids = _parse(match.group(1))
-            if ids is not None:
-                found.append(SuppressionComment(source.path, number, ids))
+            comment = _parse(match.group(1), source.path, number)
+            if comment is not None:
+                found.append(comment)
     return found
 
 
