@@ -54,7 +54,11 @@ def run(args: argparse.Namespace) -> int:
             *(str(row[k]) for k in ("severity", "analyzer", "description")),
         )
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # pipes and files: one rule per line where it fits
-    console.print(table)
+    if console.is_terminal:
+        console.print(table)
+        return ExitCode.CLEAN
+    plain = Console(width=160, color_system=None)  # pipes and files: one rule per line where it fits
+    with plain.capture() as captured:
+        plain.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     return ExitCode.CLEAN
