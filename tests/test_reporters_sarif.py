@@ -56,7 +56,7 @@ def test_real_scan_validates_and_has_required_properties(tmp_path: Path) -> None
     run = sarif(result)["runs"][0]
     driver = run["tool"]["driver"]
     assert driver["name"] == "vulnhound" and driver["version"] == result.tool_version
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # no public home yet: better absent than invented
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
     rules = {r["id"]: r for r in driver["rules"]}
     assert set(rules) >= {r.id for r in result.rules}

@@ -31,7 +31,6 @@ from vulnhound.rules.catalog import SECURITY_SEVERITY, RuleInfo
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/vulnhound/vulnhound"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "vulnhound/v1"
 
@@ -66,7 +65,6 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
                 "name": TOOL_NAME,
                 "version": result.tool_version,
                 "semanticVersion": result.tool_version,
-                "informationUri": INFORMATION_URI,
                 "rules": [rule_descriptor(rule) for rule in rules],
             }
         },
