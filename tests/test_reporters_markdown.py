@@ -87,7 +87,9 @@ def test_not_analysed_model_usage_and_notes() -> None:
     out = markdown(result)
     rows = _table_rows(out, "| Path | Reason | Detail |")
     assert sorted(_cells(r)[0].strip().strip("`") for r in rows) == sorted(s.path for s in result.skipped)
-    assert "Unsupported languages: go (1 file), javascript (3 files)" in out
+    assert (
+        "No vulnerability analysis (no analyzer for the language): go (1 file), javascript (3 files)" in out
+    )
     usage = _table_rows(out, "| Model | Requests | Cached | Failures | Tokens in | Tokens out | Cost (USD) |")
     assert [_cells(r)[0].strip() for r in usage] == ["`glm`", "`qwen`"]
     assert "12,345" in usage[0] and "0.0123" in usage[0]

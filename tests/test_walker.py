@@ -215,3 +215,16 @@ def test_key_files_are_read_and_a_named_unknown_file_is_reported(
     named = scan([root / "notes.txt"], Config())
     assert [(s.path, s.reason) for s in named.skipped] == [("notes.txt", SkipReason.UNSUPPORTED_LANGUAGE)]
     assert named.nothing_analysed
+
+
+def test_languages_only_scanned_as_text_are_reported_without_vulnerability_analysis(
+    tmp_path: Path, write_tree: WriteTree
+) -> None:
+    """A JavaScript file read only by the secrets detector had no vulnerability analysis: say so.
+    Data files (YAML, JSON) are not expected to have one."""
+    root = write_tree(tmp_path / "p", {"app.js": "eval(location.hash);\n", "c.yml": "a: 1\n", "m.py": MD5})
+    result = scan([root], Config())
+    assert result.unsupported_languages == (("javascript", 1),)
+    assert result.files_analyzed == 3  # still read, for secrets and AI-directed text
+    python_only = scan([root], Config(analyzers=("patterns",)))
+    assert python_only.unsupported_languages == (("javascript", 1),)

@@ -50,6 +50,9 @@ EXTENSIONS: dict[str, str] = {
     ".p8": "pem",
 }
 
+# Languages that hold data, not code: nobody expects a vulnerability analysis of them.
+DATA_LANGUAGES = frozenset({"yaml", "json", "toml", "ini", "dotenv", "xml", "pem", "dockerfile"})
+
 # Whole file names (no meaningful extension) that hold configuration.
 FILE_NAMES: dict[str, str] = {
     ".env": "dotenv",

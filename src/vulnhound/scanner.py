@@ -20,6 +20,7 @@ from vulnhound.baseline import Baseline, load_baseline
 from vulnhound.config import Config
 from vulnhound.findings import Finding, Location, Suppression, SuppressionKind
 from vulnhound.fingerprints import assign
+from vulnhound.languages import DATA_LANGUAGES
 from vulnhound.reader import read_source
 from vulnhound.result import ScanResult
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
@@ -208,7 +209,11 @@ def scan(
     kept.sort(key=Finding.sort_key)
 
     analysed = [f for f in files if f.language in languages_read]
-    unsupported = Counter(f.language for f in files if f.language not in languages_read)
+    # Honest coverage: a JavaScript file only scanned for secrets had no vulnerability analysis.
+    code_languages = {lang for a in chosen if not getattr(a, "text_only", False) for lang in a.languages()}
+    unsupported = Counter(
+        f.language for f in files if f.language not in code_languages and f.language not in DATA_LANGUAGES
+    )
     # Conservative on purpose: a file that any of its analyzers could not finish is not
     # counted as analysed, so a partial analysis never reads as a complete one.
     failed_paths = {s.path for s in skipped if s.analyzer}

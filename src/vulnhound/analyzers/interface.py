@@ -66,7 +66,12 @@ class Stage(Protocol):
 
 @runtime_checkable
 class Analyzer(Protocol):
-    """An analysis pass over the decoded files of a scan."""
+    """An analysis pass over the decoded files of a scan.
+
+    An analyzer may set a class attribute ``text_only = True`` when it reads files as plain
+    text (secrets, AI-directed comments): files only such analyzers read are reported as
+    having had no vulnerability analysis.
+    """
 
     @property
     def name(self) -> str: ...

@@ -78,6 +78,8 @@ def _masked_line(text: str, line_start: int, matches: Sequence[SecretMatch]) -> 
 class SecretsAnalyzer:
     """Reports hard-coded secrets found by :class:`SecretDetector`."""
 
+    text_only = True  # reads every file as text: no vulnerability analysis of the code
+
     def __init__(self, detector: SecretDetector | None = None) -> None:
         self._detector = detector
 

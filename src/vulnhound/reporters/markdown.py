@@ -180,7 +180,7 @@ def _not_analysed(result: ScanResult) -> str:
         languages = ", ".join(
             f"{escape(lang)} ({plural(n, 'file')})" for lang, n in sorted(result.unsupported_languages)
         )
-        lines += ["", f"Unsupported languages: {languages}"]
+        lines += ["", f"No vulnerability analysis (no analyzer for the language): {languages}"]
     return "\n".join(lines)
 
 

@@ -225,7 +225,8 @@ def invocation(result: ScanResult) -> dict[str, Any]:
             {
                 "level": "note",
                 "message": {
-                    "text": f"{plural(count, 'file')} in unsupported language {language} not analysed"
+                    "text": f"{plural(count, 'file')} in {language}: no vulnerability analysis "
+                    "(no analyzer for the language)"
                 },
                 "descriptor": {"id": "unsupported-language"},
             }

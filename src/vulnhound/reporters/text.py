@@ -158,7 +158,10 @@ def _suppressed(f: Finding) -> Text:
 def _not_analysed(result: ScanResult) -> list[RenderableType]:
     if not (result.skipped or result.unsupported_languages):
         return []
-    blocks: list[RenderableType] = [_heading(f"Not analysed ({plural(files_not_analysed(result), 'file')})")]
+    skipped = files_not_analysed(result)
+    blocks: list[RenderableType] = [
+        _heading(f"Not analysed ({plural(skipped, 'file')})" if skipped else "Not analysed")
+    ]
     if len(result.skipped) > GROUP_SKIPPED_ABOVE:
         for reason, entries in skipped_by_reason(result.skipped).items():
             blocks.append(Text(f"  {reason} ({len(entries)})", style="bold yellow"))
@@ -171,7 +174,7 @@ def _not_analysed(result: ScanResult) -> list[RenderableType]:
         languages = ", ".join(
             f"{lang} ({plural(n, 'file')})" for lang, n in sorted(result.unsupported_languages)
         )
-        blocks.append(Text(clean(f"  unsupported languages: {languages}")))
+        blocks.append(Text(clean(f"  no vulnerability analysis (no analyzer for the language): {languages}")))
     return blocks
 
 
