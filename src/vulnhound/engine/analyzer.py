@@ -18,8 +18,8 @@ from pathlib import PurePath
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.engine.interp import AnalysisTimeout, FunctionWalker, Shared, Summary
 from vulnhound.engine.modules import Program
-from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, lower
-from vulnhound.engine.taint import Label
+from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, capped
+from vulnhound.engine.taint import Label, partial
 from vulnhound.engine.views import ViewIndex
 from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
@@ -40,9 +40,12 @@ class _Collector:
         rule = sink.rule
         key = (rule.id, location)
         existing = self.found.get(key)
-        if existing is not None and (label.low or existing.confidence == rule.confidence):
+        cap = label.cap
+        if partial(sink.kind) in label.cleared and cap == Confidence.HIGH:
+            cap = Confidence.MEDIUM  # a check that narrows but does not close the hole
+        confidence: Confidence = capped(rule.confidence, cap)
+        if existing is not None and existing.confidence.at_least(confidence):
             return
-        confidence: Confidence = lower(rule.confidence) if label.low else rule.confidence
         self.found[key] = Finding(
             rule_id=rule.id,
             cwe=sink.cwe,
@@ -147,6 +150,7 @@ def _analyze(
     )
     views = ViewIndex(program, spec)
     shared.views.update(q for q, fi in program.functions.items() if views.is_view(fi))
+    shared.handlers.update(q for q, fi in program.functions.items() if views.is_handler(fi))
     failed: dict[str, Skipped] = {}
     callers: dict[str, set[str]] = defaultdict(set)
     visits: dict[str, int] = defaultdict(int)
@@ -216,12 +220,19 @@ def _analyze(
                 done(1)
 
     drain()
-    # views-module functions that no scanned code calls are views: walk them again as such
+    # view look-alikes and request-taking functions that no scanned code calls are entry points:
+    # walk them again as such
     late = [
         q for q, fi in program.functions.items()
         if q not in shared.views and not callers.get(q) and views.candidate(fi)
     ]  # fmt: skip
     shared.views.update(late)
+    entries = [
+        q for q, fi in program.functions.items()
+        if q not in shared.views and not callers.get(q) and views.request_entry(fi)
+    ]  # fmt: skip
+    shared.entries.update(entries)
+    late += entries
     queue.extend(late)
     queued.update(late)
     drain()

@@ -12,18 +12,21 @@ from __future__ import annotations
 import ast
 import operator
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from vulnhound.engine.modules import FunctionInfo, ModuleInfo, Program, dotted
-from vulnhound.engine.spec import ALL, EngineSpec, SinkSpec
+from vulnhound.engine.spec import ALL, EngineSpec, GuardSpec, SinkSpec
 from vulnhound.engine.taint import (
     CLEAN,
     EMPTY,
+    HIGH,
     MAX_PATH,
     NOCONST,
     PARAM,
+    REQATTR,
+    REQPARAM,
     SELFATTR,
     Label,
     Taint,
@@ -35,7 +38,7 @@ from vulnhound.engine.taint import (
     union_all,
 )
 from vulnhound.engine.views import request_index as request_index_of
-from vulnhound.findings import FlowStep, Location
+from vulnhound.findings import Confidence, FlowStep, Location
 from vulnhound.pyparse import location_of
 
 Env = dict[str, Val]
@@ -108,6 +111,9 @@ class Shared:
     class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # cls -> attr -> type tag
     class_store_changed: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)  # functions whose arguments after request are URL values
+    handlers: set[str] = field(default_factory=set)  # framework handler methods (Tornado get/post ...)
+    entries: set[str] = field(default_factory=set)  # other functions the framework calls with a request
+    inherited: dict[tuple[str, str], str] = field(default_factory=dict)  # (cls, attr) -> Base.attr
 
 
 def _concat(head: tuple[FlowStep, ...], step: FlowStep, tail: tuple[FlowStep, ...]) -> tuple[FlowStep, ...]:
@@ -183,11 +189,17 @@ class FunctionWalker:
         route = self._route(node)
         self.route_return = route is not None and route[0] == "flask"
         cls_name = self.fi.cls
-        request_index = request_index_of(self.fi) if self.fi.qualname in self.s.views else -1
+        views = self.s.views
+        handler = self.fi.qualname in self.s.handlers
+        # only entry points get the request itself; a helper's `request` is whatever its callers pass
+        entry = (
+            route is not None or handler or self.fi.qualname in views or self.fi.qualname in self.s.entries
+        )
+        request_index = request_index_of(self.fi) if self.fi.qualname in views else -1
         names = [(str(i), a) for i, a in enumerate(positional)]
         names += [(str(len(positional) + j), a) for j, a in enumerate(args.kwonlyargs)]
         for index, a in names:
-            label = Label(PARAM, index, frozenset(), (), False)
+            label = Label(PARAM, index, frozenset(), (), HIGH)
             val = Val((label,))
             ann = dotted(a.annotation) if a.annotation is not None else None
             qual_ann = self.s.program.qualify(self.module, ann) if ann else ""
@@ -195,14 +207,14 @@ class FunctionWalker:
                 env[a.arg] = Val(tag=f"self:{cls_name}")
                 continue
             if self._is_request(a.arg, ann, qual_ann):
-                env[a.arg] = Val(tag="request")
+                env[a.arg] = Val(tag="request" if entry else f"{REQPARAM}{index}")
                 continue
             source = self._param_source(
-                a, int(index), ann, qual_ann, route, request_index, defaults.get(a.arg)
+                a, int(index), ann, qual_ann, route, request_index, defaults.get(a.arg), handler
             )
             if source:
-                step = FlowStep(self._loc(a), f"source: {source}")
-                val = Val(union(val.taint, (Label("remote", source, frozenset(), (step,), False),)))
+                step = FlowStep(self._loc(a), f"source: {source[0]}")
+                val = Val(union(val.taint, (Label("remote", source[0], frozenset(), (step,), source[1]),)))
             default = defaults.get(a.arg)
             if default is not None and not isinstance(default, ast.Constant):
                 dval = self.eval(default, env)
@@ -210,9 +222,9 @@ class FunctionWalker:
                     val = Val(union(val.taint, dval.taint))
             env[a.arg] = val
         if args.vararg:
-            env[args.vararg.arg] = Val((Label(PARAM, "*", frozenset(), (), False),))
+            env[args.vararg.arg] = Val((Label(PARAM, "*", frozenset(), (), HIGH),))
         if args.kwarg:
-            env[args.kwarg.arg] = Val((Label(PARAM, "**", frozenset(), (), False),))
+            env[args.kwarg.arg] = Val((Label(PARAM, "**", frozenset(), (), HIGH),), tag=_KWARGS)
 
     def _is_request(self, name: str, ann: str | None, qual_ann: str) -> bool:
         if ann is not None:
@@ -229,7 +241,15 @@ class FunctionWalker:
             name = dotted(call.func if call else dec)
             if name is None:
                 continue
-            if not self.spec.route_decorators.match(self.s.program.qualify(self.module, name)):
+            qual = self.s.program.qualify(self.module, name)
+            if not self.spec.route_decorators.match(qual):
+                continue
+            # a route decorator belongs to a framework: an imported name (bottle's `route`) or a
+            # method of an app/router object, never a function of the scanned code (`def post(fn)`)
+            head = name.partition(".")[0]
+            if self.s.program.function(qual) is not None or (
+                "." not in name and head not in self.module.aliases
+            ):
                 continue
             # `@app.get` is FastAPI, or Flask 2 shorthand; a dict.get decorator is not a route
             shorthand = name.count(".") == 1 and name.split(".")[1] in (
@@ -239,7 +259,7 @@ class FunctionWalker:
                 "delete",
                 "patch",
             )
-            if shorthand and not (self.module.uses_fastapi or self.module.uses_flask):
+            if shorthand and not self.module.uses_web:
                 continue
             path = ""
             if (
@@ -255,8 +275,8 @@ class FunctionWalker:
 
     def _param_source(
         self, a: ast.arg, index: int, ann: str | None, qual_ann: str,
-        route: tuple[str, str] | None, request_index: int, default: ast.expr | None,
-    ) -> str | None:  # fmt: skip
+        route: tuple[str, str] | None, request_index: int, default: ast.expr | None, handler: bool,
+    ) -> tuple[str, Confidence] | None:  # fmt: skip
         if (ann and (ann in _CLEAN_TYPES or qual_ann in _CLEAN_TYPES)) or a.arg in ("self", "cls"):
             return None
         if ann and (ann.rsplit(".", 1)[-1] in self.spec.clean_annotations):
@@ -269,11 +289,13 @@ class FunctionWalker:
                 for conv in ("int", "float", "uuid"):
                     if f"<{conv}:{a.arg}>" in path:
                         return None
-            return f"route parameter '{a.arg}'"
+            return f"route parameter '{a.arg}'", HIGH
         if request_index >= 0 and index > request_index:
-            return f"view argument '{a.arg}'"
-        if self.s.taint_parameters:
-            return f"parameter '{a.arg}'"
+            return f"view argument '{a.arg}'", HIGH
+        if handler and index > 0:
+            return f"path argument '{a.arg}'", HIGH
+        if self.s.taint_parameters:  # every parameter, by configuration: a guess, not a known entry
+            return f"parameter '{a.arg}'", Confidence.MEDIUM
         return None
 
     # ---- statements ---------------------------------------------------------------------
@@ -595,6 +617,14 @@ class FunctionWalker:
         if isinstance(test, ast.Name):  # a falsy value (None, "", 0, empty) carries nothing
             neg.append((test.id, test, all_kinds))
             return pos, neg
+        if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Call):
+            # `if urlparse(x).netloc: abort()`: x is checked where the attribute is empty
+            for guard, checked in self._guard_calls(test.value):
+                if test.attr in guard.falsy_attrs:
+                    root = _root_key(checked)
+                    if root:
+                        neg.append((*root, guard.clears))
+            return pos, neg
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             left, op, right = test.left, test.ops[0], test.comparators[0]
             if isinstance(op, ast.In | ast.NotIn):
@@ -606,6 +636,13 @@ class FunctionWalker:
                     root = _root_key(a) if isinstance(a, ast.Name | ast.Attribute) else None
                     if root and self.const(b, env) is not NOCONST:
                         (pos if isinstance(op, ast.Eq) else neg).append((*root, all_kinds))
+                    if isinstance(a, ast.Call):  # os.path.commonpath([base, p]) == base
+                        for guard, checked in self._guard_calls(a):
+                            parts = checked.elts if isinstance(checked, ast.List | ast.Tuple) else [checked]
+                            for part in parts:
+                                root = _root_key(part) if guard.compare else None
+                                if root:
+                                    (pos if isinstance(op, ast.Eq) else neg).append((*root, guard.clears))
             return pos, neg
         if isinstance(test, ast.Call):
             func = test.func
@@ -618,14 +655,8 @@ class FunctionWalker:
                     if root:
                         pos.append((*root, all_kinds))
                 return pos, neg
-            for guard in self.spec.guards:
-                if not qual or not guard.calls.match(qual):
-                    continue
-                checked = test.args[guard.arg] if len(test.args) > guard.arg else None
-                for kw in test.keywords:
-                    if guard.keyword and kw.arg == guard.keyword:
-                        checked = kw.value
-                root = _root_key(checked) if checked is not None else None
+            for guard, checked in self._guard_calls(test):
+                root = _root_key(checked) if not (guard.falsy_attrs or guard.compare) else None
                 if root:
                     pos.append((*root, guard.clears))
             if isinstance(func, ast.Attribute) and func.attr in self.spec.guard_methods:
@@ -633,6 +664,24 @@ class FunctionWalker:
                 if root:
                     pos.append((*root, self.spec.guard_methods[func.attr]))
         return pos, neg
+
+    def _guard_calls(self, call: ast.Call) -> list[tuple[GuardSpec, ast.expr]]:
+        """The guards a call matches, each with the argument it checks."""
+        name = dotted(call.func)
+        qual = self.s.program.qualify(self.module, name) if name else ""
+        found: list[tuple[GuardSpec, ast.expr]] = []
+        if not qual:
+            return found
+        for guard in self.spec.guards:
+            if not guard.calls.match(qual):
+                continue
+            checked = call.args[guard.arg] if len(call.args) > guard.arg else None
+            for kw in call.keywords:
+                if guard.keyword and kw.arg == guard.keyword:
+                    checked = kw.value
+            if checked is not None:
+                found.append((guard, checked))
+        return found
 
     def _apply(self, refs: list[tuple[str, ast.expr, frozenset[str]]], env: Env) -> None:
         for key, node, kinds in refs:
@@ -715,9 +764,16 @@ class FunctionWalker:
         return self.s.module_envs.get(module.name, {}).get(attr, CLEAN)
 
     # ---- expressions --------------------------------------------------------------------
-    def _source(self, node: ast.AST, origin: str, kind: str, low: bool) -> Val:
+    def _source(self, node: ast.AST, origin: str, kind: str, cap: Confidence) -> Val:
         step = FlowStep(self._loc(node), f"source: {origin}")
-        return Val((Label(kind, origin, frozenset(), (step,), low),))
+        return Val((Label(kind, origin, frozenset(), (step,), cap),))
+
+    def _request_attr(self, node: ast.AST, tag: str, attr: str) -> Val:
+        """``request.GET`` in a helper: a source only where a caller passes a real request."""
+        if attr.removesuffix("()") not in self.spec.request_attributes:
+            return CLEAN
+        step = FlowStep(self._loc(node), f"source: request.{attr}")
+        return Val((Label(REQATTR, f"{tag[len(REQPARAM) :]}:{attr}", frozenset(), (step,), HIGH),))
 
     def _name(self, node: ast.Name, env: Env) -> Val:
         val = env.get(node.id)
@@ -766,8 +822,11 @@ class FunctionWalker:
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             items = tuple(self.eval(e, env) for e in node.elts)
             taint = union_all([i.taint for i in items])
-            if isinstance(node, ast.Set) or any(isinstance(e, ast.Starred) for e in node.elts):
+            if isinstance(node, ast.Set):
                 return Val(taint)
+            if any(isinstance(e, ast.Starred) for e in node.elts):
+                known = not isinstance(node.elts[0], ast.Starred)
+                return Val(taint, head=items[0] if known else None)
             const: object = NOCONST
             if isinstance(node, ast.Tuple) and all(i.const is not NOCONST for i in items):
                 const = tuple(i.const for i in items)
@@ -851,6 +910,8 @@ class FunctionWalker:
 
     @staticmethod
     def _element(it: Val) -> Val:
+        if it.tag == _KWARG_ITEMS:
+            return Val(it.taint, items=(CLEAN, Val(it.taint)))
         if it.items:
             out = it.items[0]
             for item in it.items[1:]:
@@ -885,6 +946,8 @@ class FunctionWalker:
             taint = union(left.taint, right.taint)
             if isinstance(op, ast.Add) and left.items is not None and right.items is not None:
                 return Val(taint, items=left.items + right.items)
+            if isinstance(op, ast.Add) and left.first is not None:
+                return Val(taint, head=left.first)  # [sys.executable] + argv: the program is known
             fixed = (
                 _prefix_clears(left.const) if isinstance(left.const, str) and not left.taint else frozenset()
             )
@@ -898,7 +961,27 @@ class FunctionWalker:
             return Val(taint, const=const)
         return CLEAN  # arithmetic gives numbers
 
+    def _server_key(self, container: ast.expr, key: ast.expr, env: Env) -> bool:
+        """``request.META["CSRF_COOKIE"]``: a constant key the server, not the client, sets.
+
+        ``container`` is the subscripted expression, or the ``.get`` attribute of a call.
+        """
+        if isinstance(container, ast.Attribute) and container.attr == "get":
+            container = container.value
+        if not isinstance(container, ast.Attribute) or not isinstance(key, ast.Constant):
+            return False
+        patterns = self.spec.keyed_attributes.get(container.attr)
+        if patterns is None or not isinstance(key.value, str):
+            return False
+        name = key.value
+        if any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in patterns):
+            return False
+        owner = self.eval(container.value, env).tag
+        return owner == "request" or owner.startswith(REQPARAM)
+
     def _subscript(self, node: ast.Subscript, env: Env) -> Val:
+        if self._server_key(node.value, node.slice, env):
+            return CLEAN
         name = dotted(node.value)
         if name is not None:
             qual = self.s.program.qualify(self.module, name)
@@ -935,14 +1018,19 @@ class FunctionWalker:
         attr = node.attr
         if base.tag == "request":
             if attr in self.spec.request_attributes:
-                return self._source(node, f"request.{attr}", "remote", False)
+                return self._source(node, f"request.{attr}", "remote", HIGH)
             return CLEAN
+        if base.tag.startswith(REQPARAM):
+            return self._request_attr(node, base.tag, attr)
         if base.tag.startswith("self:"):
             cls = base.tag[5:]
+            inherited = self._inherited(cls, attr)
+            if inherited and inherited in self.spec.request_objects:
+                return Val(tag="request")  # Tornado's self.request
             store = self.s.class_store.get(cls, {}).get(attr, EMPTY)
             tag = self.s.class_types.get(cls, {}).get(attr, "")
             if self.fi.is_method and not self.is_module:
-                return Val(union((Label(SELFATTR, attr, frozenset(), (), False),), store), tag=tag)
+                return Val(union((Label(SELFATTR, attr, frozenset(), (), HIGH),), store), tag=tag)
             return Val(store, tag=tag)
         if base.attrs is not None and attr in base.attrs:
             return base.attrs[attr]
@@ -980,6 +1068,8 @@ class FunctionWalker:
             qual = f"?.{name.partition('.')[2]}"  # a variable named `regex` is not the regex module
         if recv is not None and recv.tag.startswith("type:") and isinstance(func, ast.Attribute):
             qual = f"{recv.tag[5:]}.{func.attr}"  # requests.Session().get -> requests.Session.get
+        elif recv is not None and recv.tag.startswith(("self:", "inst:")) and isinstance(func, ast.Attribute):
+            qual = self._inherited(recv.tag[5:], func.attr) or qual  # self.write -> RequestHandler.write
         args = [self.eval(a, env) for a in node.args]
         kws: dict[str, Val] = {}
         star_kw = EMPTY
@@ -990,14 +1080,21 @@ class FunctionWalker:
             else:
                 kws[kw.arg] = val
         attr = func.attr if isinstance(func, ast.Attribute) else ""
+        if recv is not None and recv.tag == _KWARGS and attr in ("keys", "items"):
+            # the keys of **kwargs are keyword names written at the call sites
+            return Val(recv.taint, tag=_KWARG_ITEMS) if attr == "items" else CLEAN
+        if attr == "get" and node.args and self._server_key(func, node.args[0], env):
+            return CLEAN
         # sources
         if recv is not None and recv.tag == "request" and attr in self.spec.request_attributes:
-            return self._source(node, f"request.{attr}()", "remote", False)
+            return self._source(node, f"request.{attr}()", "remote", HIGH)
+        if recv is not None and recv.tag.startswith(REQPARAM):
+            return self._request_attr(node, recv.tag, f"{attr}()")
         src = self.spec.source_for(qual) if qual else None
         if src is not None:
             return self._source(node, name or qual, src[0], src[1])
         if attr and attr in self.spec.source_methods and recv is not None and not recv.tag:
-            return self._source(node, f"{name}()", self.spec.source_methods[attr], False)
+            return self._source(node, f"{name}()", self.spec.source_methods[attr], HIGH)
         # sinks
         sinks = self.spec.sinks_for(qual) if qual else ()
         for sink in sinks:
@@ -1067,6 +1164,18 @@ class FunctionWalker:
             return Val(everything, tag=type_tag)
         return Val(everything)
 
+    def _inherited(self, cls: str, attr: str) -> str:
+        """``Base.attr`` when ``attr`` of scanned class ``cls`` comes from a framework base class."""
+        key = (cls, attr)
+        found = self.s.inherited.get(key)
+        if found is None:
+            found = ""
+            if self.s.program.method(cls, attr) is None:
+                base = _external_base(self.s.program, cls, 0)
+                found = f"{base}.{attr}" if base else ""
+            self.s.inherited[key] = found
+        return found
+
     def _data_head(self, name: str, env: Env) -> bool:
         """The dotted name starts with a variable holding data, not an import or a definition."""
         head = name.partition(".")[0]
@@ -1093,18 +1202,23 @@ class FunctionWalker:
             return
         added = union_all([a.taint for a in args])
         items = owner.items
+        head = owner.head
         if attr == "append" and items is not None and args:
             items = (*items, args[0])
         elif attr == "extend" and items is not None and args and args[0].items is not None:
             items = items + args[0].items
         elif added:
+            head = owner.first
             items = None
         keys = owner.keys
         if attr == "update" and keys is not None and args and args[0].keys is not None:
             keys = {**keys, **args[0].keys}
         elif added and keys is not None:
             keys = None
-        env[key] = Val(union(owner.taint, added), items=items, keys=keys, tag=owner.tag, attrs=owner.attrs)
+        env[key] = Val(
+            union(owner.taint, added), items=items, keys=keys, tag=owner.tag, attrs=owner.attrs,
+            head=head if items is None else None,
+        )  # fmt: skip
         if key.startswith("self.") and key.count(".") == 1 and self.fi.cls:
             self._self_effect(self.fi.cls, key[5:], env[key].taint)
 
@@ -1181,6 +1295,7 @@ class FunctionWalker:
         if not summary.ret and not summary.sinks and not summary.effects:
             return CLEAN, {}
         bound: dict[str, Taint] = {}
+        requests: dict[str, str] = {}  # parameter index -> request tag of the argument passed
         offset = 1 if bound_receiver else 0
         params = fi.params
         node_fn = fi.node
@@ -1191,6 +1306,8 @@ class FunctionWalker:
             index = j + offset
             key = str(index) if index < len(params) else "*"
             bound[key] = union(bound.get(key, EMPTY), a.taint)
+            if a.tag == "request" or a.tag.startswith(REQPARAM):
+                requests[key] = a.tag
         for k, v in kws.items():
             if k in params:
                 key = str(params.index(k))
@@ -1199,6 +1316,8 @@ class FunctionWalker:
             else:
                 key = "**"
             bound[key] = union(bound.get(key, EMPTY), v.taint)
+            if v.tag == "request" or v.tag.startswith(REQPARAM):
+                requests[key] = v.tag
         if star_kw:
             bound["**"] = union(bound.get("**", EMPTY), star_kw)
         call_step = FlowStep(self._loc(node), f"call to {fi.short}")
@@ -1208,6 +1327,17 @@ class FunctionWalker:
                 found = bound.get(label.origin, EMPTY)
             elif label.kind == SELFATTR:
                 found = self._receiver_attr(recv, label.origin) if recv is not None else EMPTY
+            elif label.kind == REQATTR:
+                index, _, attr = label.origin.partition(":")
+                tag = requests.get(index)
+                if tag is None:  # not a request: an attribute of tainted data is tainted
+                    found = bound.get(index, EMPTY)
+                else:
+                    path = (*label.path[:1], call_step, *label.path[1:])[:MAX_PATH]
+                    if tag == "request":
+                        return (Label("remote", f"request.{attr}", label.cleared, path, HIGH),)
+                    origin = f"{tag[len(REQPARAM) :]}:{attr}"
+                    return (Label(REQATTR, origin, label.cleared, path, HIGH),)
             else:
                 return (label,)
             return tuple(
@@ -1234,7 +1364,7 @@ class FunctionWalker:
             cls = recv.tag[5:]
             store = self.s.class_store.get(cls, {}).get(attr, EMPTY)
             if self.fi.is_method:
-                return union((Label(SELFATTR, attr, frozenset(), (), False),), store)
+                return union((Label(SELFATTR, attr, frozenset(), (), HIGH),), store)
             return store
         if recv.tag.startswith("inst:"):
             return self.s.class_store.get(recv.tag[5:], {}).get(attr, EMPTY)
@@ -1271,7 +1401,7 @@ class FunctionWalker:
                 return
         for key, values in sink.unless_keyword.items():
             value = self._keyword_const(node, key)
-            if value is not _ABSENT and (value in values or str(value).rsplit(".", 1)[-1] in values):
+            if value is not _ABSENT and _listed(value, values):
                 return
         if sink.parser_arg is not None or sink.parser_keyword:
             parser = None
@@ -1282,7 +1412,12 @@ class FunctionWalker:
             if parser is not None and parser.tag == "safe-xml-parser":
                 return
         taint = EMPTY
-        if sink.program:
+        if sink.not_dict and args and (args[0].keys is not None or isinstance(node.args[0], ast.Dict)):
+            return
+        if sink.shell_command:
+            argv = args[0] if args else kws.get("args")
+            taint = _shell_command(argv) if argv is not None else EMPTY
+        elif sink.program:
             if sink.when_keyword.get("shell") is None and self._keyword_const(node, "shell") not in (
                 _ABSENT,
                 False,
@@ -1291,9 +1426,11 @@ class FunctionWalker:
                 return  # shell=True is the other sink's business
             argv = args[0] if args else kws.get("args")
             if argv is not None:
-                taint = (
-                    (argv.items[0].taint if argv.items else EMPTY) if argv.items is not None else argv.taint
-                )
+                if argv.items is not None:
+                    taint = argv.items[0].taint if argv.items else EMPTY
+                else:
+                    head = argv.head
+                    taint = head.taint if head is not None else argv.taint
         else:
             for i in sink.args:
                 if i < len(args):
@@ -1362,6 +1499,54 @@ def _common(
             else:
                 del merged[key]
     return [(key, node, kinds) for key, (node, kinds) in merged.items()]
+
+
+def _external_base(program: Program, cls: str, depth: int) -> str:
+    """The first base class, through scanned ancestors, that is not scanned code (or "")."""
+    klass = program.klass(cls)
+    if klass is None or depth > 8:
+        return ""
+    for base in klass.bases:
+        if program.klass(base) is None:
+            if base not in ("object", "builtins.object"):
+                return base
+        else:
+            found = _external_base(program, base, depth + 1)
+            if found:
+                return found
+    return ""
+
+
+_KWARGS = "kwargs"  # tag of a **kwargs parameter
+_KWARG_ITEMS = "kwargs-items"
+# shells and the flag that makes their next argument a command string
+_SHELLS = frozenset(
+    {"sh", "bash", "zsh", "dash", "ksh", "ash", "fish", "csh", "tcsh", "cmd", "cmd.exe", "powershell", "pwsh"}
+)
+_COMMAND_FLAGS = frozenset({"-c", "/c", "/C", "-lc", "-ec", "-xc", "-Command", "-command"})
+
+
+def _shell_command(argv: Val) -> Taint:
+    """The taint of ``cmd`` in ``["sh", "-c", cmd, ...]``; nothing for other argv lists."""
+    items = argv.items
+    if not items or not isinstance(items[0].const, str):
+        return EMPTY
+    program = items[0].const.replace("\\", "/").rsplit("/", 1)[-1]
+    if program not in _SHELLS:
+        return EMPTY
+    for i, item in enumerate(items[1:-1], start=1):
+        if item.const in _COMMAND_FLAGS:
+            return items[i + 1].taint
+    return EMPTY
+
+
+def _listed(value: object, values: Sequence[Any]) -> bool:
+    """A keyword value named in an ``unless_keyword`` list ("text/plain*": any value with that prefix)."""
+    if value in values or str(value).rsplit(".", 1)[-1] in values:
+        return True
+    return isinstance(value, str) and any(
+        isinstance(v, str) and v.endswith("*") and value.startswith(v[:-1]) for v in values
+    )
 
 
 class _Absent:

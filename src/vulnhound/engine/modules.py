@@ -51,6 +51,7 @@ class ModuleInfo:
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> qualified
     uses_fastapi: bool = False
     uses_flask: bool = False
+    uses_web: bool = False  # imports a web framework whose app/router objects have get/post decorators
     lines: LineIndex | None = None  # for character columns (ast counts UTF-8 bytes)
 
 
@@ -107,6 +108,23 @@ def collect_aliases(module: ModuleInfo) -> None:
     values = set(aliases.values())
     module.uses_fastapi = any(v.startswith(("fastapi", "starlette")) for v in values)
     module.uses_flask = any(v.startswith("flask") for v in values)
+    module.uses_web = any(v.partition(".")[0] in _WEB for v in values)
+
+
+_WEB = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "flask",
+        "quart",
+        "aiohttp",
+        "bottle",
+        "sanic",
+        "litestar",
+        "django",
+        "rest_framework",
+    }
+)
 
 
 def dotted(node: ast.expr) -> str | None:

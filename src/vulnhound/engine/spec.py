@@ -57,6 +57,9 @@ class SinkSpec:
     unless_keyword: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     # the program of an argv list: element 0 of a list/tuple, or the whole string
     program: bool = False
+    # the command string after "-c" in an argv list whose program is a shell (["sh", "-c", cmd])
+    shell_command: bool = False
+    not_dict: bool = False  # a dict argument is not a sink (Tornado's write() sends it as JSON)
     # safe when the parser argument (position or keyword) is a parser tagged safe
     parser_arg: int | None = None
     parser_keyword: str = ""
@@ -77,15 +80,17 @@ class SanitizerSpec:
 class GuardSpec:
     calls: _Names
     arg: int
-    clears: frozenset[str]
+    clears: frozenset[str]  # sink kinds, and "~kind" for partial checks (see taint.partial)
     keyword: str = ""  # the same argument passed by keyword (url=...)
+    falsy_attrs: frozenset[str] = frozenset()  # `if call(x).netloc: abort()`: x checked when empty
+    compare: bool = False  # `call([base, x]) == base`: x checked when equal
 
 
 @dataclass
 class EngineSpec:
     sinks: list[SinkSpec] = field(default_factory=list)
-    source_names: dict[str, tuple[str, bool]] = field(default_factory=dict)  # name -> (kind, low)
-    source_suffixes: list[tuple[str, str, bool]] = field(default_factory=list)
+    source_names: dict[str, tuple[str, Confidence]] = field(default_factory=dict)  # name -> (kind, cap)
+    source_suffixes: list[tuple[str, str, Confidence]] = field(default_factory=list)
     request_objects: set[str] = field(default_factory=set)  # qualified names of request objects
     request_attributes: set[str] = field(default_factory=set)
     request_param_names: set[str] = field(default_factory=set)
@@ -102,13 +107,19 @@ class EngineSpec:
     # decorators that mark a Django-style view (its parameters after `request` come from the URL)
     view_decorators: _Names = field(default_factory=lambda: _Names(()))
     url_functions: frozenset[str] = frozenset()  # path()/re_path(): argument 1 is a view
+    # framework classes whose subclasses' get/post/... methods are request handlers (Tornado)
+    handler_classes: frozenset[str] = frozenset()
+    # qualified request types: an uncalled function with a parameter of this type is an entry point
+    request_types: frozenset[str] = frozenset()
+    # request attributes whose constant keys are tainted only when listed (META: HTTP_* ...)
+    keyed_attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     clean_annotations: set[str] = field(default_factory=set)
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
 
     def __post_init__(self) -> None:
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
-        self._source_cache: dict[str, tuple[str, bool] | None] = {}
+        self._source_cache: dict[str, tuple[str, Confidence] | None] = {}
 
     def sinks_for(self, qualified: str) -> tuple[SinkSpec, ...]:
         found = self._sink_cache.get(qualified)
@@ -130,14 +141,14 @@ class EngineSpec:
         self._san_cache[qualified] = result
         return result
 
-    def source_for(self, qualified: str) -> tuple[str, bool] | None:
+    def source_for(self, qualified: str) -> tuple[str, Confidence] | None:
         if qualified in self._source_cache:
             return self._source_cache[qualified]
         found = self.source_names.get(qualified)
         if found is None:
-            for suffix, kind, low in self.source_suffixes:
+            for suffix, kind, cap in self.source_suffixes:
                 if qualified.endswith(suffix):
-                    found = kind, low
+                    found = kind, cap
                     break
         self._source_cache[qualified] = found
         return found
@@ -160,6 +171,7 @@ def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
 _SINK_KEYS = {
     "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
     "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
+    "shell_command", "not_dict",
 }  # fmt: skip
 
 
@@ -179,6 +191,8 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         when_keyword=dict(table.get("when_keyword", {})),
         unless_keyword={k: list(v) for k, v in dict(table.get("unless_keyword", {})).items()},
         program=bool(table.get("program", False)),
+        shell_command=bool(table.get("shell_command", False)),
+        not_dict=bool(table.get("not_dict", False)),
         parser_arg=table.get("parser_arg"),
         parser_keyword=str(table.get("parser_keyword", "")),
         store=_Names(store) if store else None,
@@ -198,18 +212,20 @@ class _Builder:
         self.routes: list[str] = []
         self.view_decorators: list[str] = []
         self.url_functions: list[str] = []
+        self.handler_classes: list[str] = []
+        self.request_types: list[str] = []
         self.xml_parsers: list[str] = []
 
     def shared(self, doc: Mapping[str, Any], where: str) -> None:
         spec = self.spec
         for table in doc.get("source", []):
             kind = str(table.get("kind", "remote"))
-            low = Confidence(table.get("confidence", "high")) != Confidence.HIGH
+            cap = Confidence(table.get("confidence", "high"))
             for name in _strs(table, "names", where):
                 if name.startswith("*."):
-                    spec.source_suffixes.append((name[1:], kind, low))
+                    spec.source_suffixes.append((name[1:], kind, cap))
                 else:
-                    spec.source_names[name] = (kind, low)
+                    spec.source_names[name] = (kind, cap)
             spec.request_objects.update(_strs(table, "request_objects", where))
             spec.request_attributes.update(_strs(table, "request_attributes", where))
             spec.request_param_names.update(_strs(table, "request_params", where))
@@ -219,18 +235,28 @@ class _Builder:
             self.routes.extend(_strs(table, "route_decorators", where))
             self.view_decorators.extend(_strs(table, "view_decorators", where))
             self.url_functions.extend(_strs(table, "url_functions", where))
+            self.handler_classes.extend(_strs(table, "handler_classes", where))
+            self.request_types.extend(_strs(table, "request_types", where))
             spec.clean_annotations.update(_strs(table, "clean_annotations", where))
+            for attr, keys in dict(table.get("keyed_attributes", {})).items():
+                spec.keyed_attributes[attr] = (*spec.keyed_attributes.get(attr, ()), *keys)
         for table in doc.get("sanitizer", []):
             clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
             spec.sanitizers.append(SanitizerSpec(_Names(_strs(table, "calls", where)), clears))
             for method in _strs(table, "methods", where):
                 spec.sanitizer_methods[method] = spec.sanitizer_methods.get(method, frozenset()) | clears
         for table in doc.get("guard", []):
-            clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
+            partial = frozenset("~" + k for k in _strs(table, "partial", where))
+            clears = frozenset(_strs(table, "clears", where)) | partial or frozenset({ALL})
             calls = _strs(table, "calls", where)
             if calls:
                 keyword = str(table.get("keyword", ""))
-                spec.guards.append(GuardSpec(_Names(calls), int(table.get("arg", 0)), clears, keyword))
+                spec.guards.append(
+                    GuardSpec(
+                        _Names(calls), int(table.get("arg", 0)), clears, keyword,
+                        frozenset(_strs(table, "falsy_attrs", where)), bool(table.get("compare", False)),
+                    )
+                )  # fmt: skip
             for method in _strs(table, "methods", where):
                 spec.guard_methods[method] = spec.guard_methods.get(method, frozenset()) | clears
         for table in doc.get("propagator", []):
@@ -247,6 +273,8 @@ class _Builder:
         spec.route_decorators = _Names(self.routes)
         spec.view_decorators = _Names(self.view_decorators)
         spec.url_functions = frozenset(self.url_functions)
+        spec.handler_classes = frozenset(self.handler_classes)
+        spec.request_types = frozenset(self.request_types)
         spec.xml_parsers = _Names(self.xml_parsers)
         spec.__post_init__()
         return spec
@@ -281,4 +309,9 @@ def lower(confidence: Confidence) -> Confidence:
     return Confidence.MEDIUM if confidence == Confidence.HIGH else Confidence.LOW
 
 
-__all__ = ["ALL", "EngineSpec", "Severity", "SinkSpec", "build_spec", "lower"]
+def capped(confidence: Confidence, cap: Confidence) -> Confidence:
+    """The lower of a rule's confidence and its source's cap."""
+    return confidence if cap.at_least(confidence) else cap
+
+
+__all__ = ["ALL", "EngineSpec", "Severity", "SinkSpec", "build_spec", "capped", "lower"]

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from vulnhound.findings import FlowStep
+from vulnhound.findings import Confidence, FlowStep
 
 MAX_LABELS = 6
 MAX_PATH = 14
 PARAM = "param"
 SELFATTR = "selfattr"
+# a request attribute read in a helper from its parameter `request` (origin "index:attr"): the
+# caller substitutes a source when it passes a real request, and nothing when it passes other data
+REQATTR = "reqattr"
+REQPARAM = "reqparam:"  # Val tag of such a parameter, followed by its index
 
 
 class Label(NamedTuple):
@@ -23,7 +27,7 @@ class Label(NamedTuple):
     origin: str  # "request.args", or the parameter index / attribute name
     cleared: frozenset[str]  # sink kinds already sanitised on this path
     path: tuple[FlowStep, ...]
-    low: bool  # a lower-confidence source (environment, argv)
+    cap: Confidence  # the most a finding from this source can claim (argv, environment: low)
 
     @property
     def key(self) -> tuple[str, str, frozenset[str]]:
@@ -31,7 +35,7 @@ class Label(NamedTuple):
 
     @property
     def symbolic(self) -> bool:
-        return self.kind in (PARAM, SELFATTR)
+        return self.kind in (PARAM, SELFATTR, REQATTR)
 
     def step(self, step: FlowStep) -> Label:
         if len(self.path) >= MAX_PATH or (self.path and self.path[-1] == step):
@@ -40,6 +44,18 @@ class Label(NamedTuple):
 
     def clear(self, kinds: frozenset[str]) -> Label:
         return self._replace(cleared=self.cleared | kinds)
+
+    @property
+    def low(self) -> bool:
+        return self.cap != Confidence.HIGH
+
+
+def partial(kind: str) -> str:
+    """The cleared-set marker of a partial check: the finding stays, at medium confidence."""
+    return "~" + kind
+
+
+HIGH = Confidence.HIGH
 
 
 Taint = tuple[Label, ...]
@@ -91,10 +107,12 @@ class Val:
     ``items``: per-element values of a list/tuple literal; ``keys``: values under constant keys
     of a dict literal; ``attrs``: attributes of an object built by a known class; ``const``: a
     known constant; ``tag``: a marker such as ``request`` (a request object), ``func:q`` (a
-    function), ``inst:q`` (an instance of class q) or ``safe-xml-parser``.
+    function), ``inst:q`` (an instance of class q) or ``safe-xml-parser``; ``head``: the first
+    element of a list whose length is unknown (``[sys.executable] + sys.argv``), so that the
+    program of an argv list is known.
     """
 
-    __slots__ = ("attrs", "const", "items", "keys", "ref", "tag", "taint")
+    __slots__ = ("attrs", "const", "head", "items", "keys", "ref", "tag", "taint")
 
     def __init__(
         self,
@@ -106,6 +124,7 @@ class Val:
         const: object = NOCONST,
         tag: str = "",
         ref: object = None,
+        head: Val | None = None,
     ) -> None:
         self.taint = taint
         self.items = items
@@ -114,6 +133,12 @@ class Val:
         self.const = const
         self.tag = tag
         self.ref = ref  # e.g. the ast.Lambda of a lambda value
+        self.head = head
+
+    @property
+    def first(self) -> Val | None:
+        """The known first element of a list value."""
+        return self.items[0] if self.items else self.head
 
     def with_taint(self, taint: Taint) -> Val:
         return Val(
@@ -124,6 +149,7 @@ class Val:
             const=self.const,
             tag=self.tag,
             ref=self.ref,
+            head=self.head,
         )
 
     def __repr__(self) -> str:
@@ -153,7 +179,20 @@ def join(a: Val | None, b: Val | None) -> Val:
         a.const if a.const is b.const or (type(a.const) is type(b.const) and a.const == b.const) else NOCONST
     )
     tag = a.tag if a.tag == b.tag else ""
-    return Val(taint, items=items, keys=keys, attrs=attrs, const=const, tag=tag, ref=a.ref if tag else None)
+    head = None
+    if items is None:
+        fa, fb = a.first, b.first
+        head = join(fa, fb) if fa is not None and fb is not None else None
+    return Val(
+        taint,
+        items=items,
+        keys=keys,
+        attrs=attrs,
+        const=const,
+        tag=tag,
+        ref=a.ref if tag else None,
+        head=head,
+    )
 
 
 def flat(val: Val) -> Taint:

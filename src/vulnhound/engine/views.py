@@ -10,9 +10,16 @@ too, and their other arguments come from the framework or from the caller. Only 
 - functions that look like views and that no scanned code calls: those with a view decorator
   (``require_POST``, ``login_required``, ``api_view`` ...), handler methods (``get``, ``post``
   ...) of classes whose name or a base's ends in ``View`` or ``ViewSet``, and module-level
-  functions of a ``views`` module (or of a module in a ``views`` package). They are decided
-  after the fixpoint, when the callers are known; a look-alike that is called is a helper and
-  receives its arguments' taint from its callers instead.
+  functions of a ``views`` module (or of a module in a ``views`` package), and functions whose
+  ``request`` parameter is annotated with a framework request type. They are decided after the
+  fixpoint, when the callers are known; a look-alike that is called is a helper and receives its
+  arguments' taint from its callers instead.
+
+Uncalled module-level functions of a module that imports a web framework get the request itself
+(``request.GET`` is a source) but not URL values for their other parameters.
+
+Handler methods (``get``, ``post`` ...) of subclasses of framework handler classes (Tornado's
+``RequestHandler``) are entry points too: their parameters after ``self`` are URL path values.
 """
 
 from __future__ import annotations
@@ -39,8 +46,11 @@ class ViewIndex:
         self.spec = spec
         self.registered: set[str] = set()  # function qualnames from URL configurations
         self.registered_classes: set[str] = set()
+        self._framework: dict[str, bool] = {}
+        # `from aiohttp import web` then `web.get(...)`: an import of any prefix of a URL function
+        prefixes = {u.rsplit(".", i)[0] for u in spec.url_functions for i in range(u.count(".") + 1)}
         for module in program.modules.values():
-            if spec.url_functions & set(module.aliases.values()):
+            if prefixes.intersection(module.aliases.values()):
                 self._url_config(module)
 
     def _url_config(self, module: ModuleInfo) -> None:
@@ -68,6 +78,24 @@ class ViewIndex:
                 if fi is not None:
                     self.registered.add(fi.qualname)
 
+    def is_handler(self, fi: FunctionInfo) -> bool:
+        """A handler method of a subclass of a framework handler class."""
+        node = fi.node
+        if node is None or fi.cls is None or node.name not in HANDLERS:
+            return False
+        return self._framework_class(fi.cls, 0)
+
+    def _framework_class(self, cls: str, depth: int) -> bool:
+        found = self._framework.get(cls)
+        if found is None:
+            klass = self.program.klass(cls)
+            if klass is None:
+                found = cls in self.spec.handler_classes
+            else:
+                found = depth < 8 and any(self._framework_class(b, depth + 1) for b in klass.bases)
+            self._framework[cls] = found
+        return found
+
     def is_view(self, fi: FunctionInfo) -> bool:
         """A definite view: registered in a URL configuration (directly or by its class)."""
         if fi.node is None or request_index(fi) < 0:
@@ -82,6 +110,11 @@ class ViewIndex:
         if node is None or request_index(fi) < 0:
             return False
         module = self.program.modules[fi.module]
+        first = node.args.posonlyargs + node.args.args
+        ann = first[request_index(fi)].annotation
+        name = dotted(ann) if ann is not None else None
+        if name and self.program.qualify(module, name) in self.spec.request_types:
+            return True
         for dec in node.decorator_list:
             name = dotted(dec.func if isinstance(dec, ast.Call) else dec)
             if name and self.spec.view_decorators.match(self.program.qualify(module, name)):
@@ -96,3 +129,12 @@ class ViewIndex:
             return False  # nested
         parts = fi.module.split(".")
         return parts[-1] == "views" or (len(parts) > 1 and parts[-2] == "views")
+
+    def request_entry(self, fi: FunctionInfo) -> bool:
+        """A module-level function of a web application module taking ``request`` first: when no
+        scanned code calls it, the framework does, with the real request (its other parameters
+        are not taken for URL values: that needs the stronger evidence of :meth:`candidate`)."""
+        node = fi.node
+        if node is None or fi.cls is not None or request_index(fi) != 0:
+            return False
+        return fi.qualname == f"{fi.module}.{node.name}" and self.program.modules[fi.module].uses_web
