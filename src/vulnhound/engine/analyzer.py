@@ -159,9 +159,12 @@ def _analyze(
     queue = deque(order)
     queued = set(order)
     methods_of: dict[str, list[str]] = defaultdict(list)
+    functions_of: dict[str, list[str]] = defaultdict(list)
     for fi in program.functions.values():
         if fi.cls:
             methods_of[fi.cls].append(fi.qualname)
+        if fi.node is not None:
+            functions_of[fi.module].append(fi.qualname)
     remaining: dict[str, int] = defaultdict(int)
     for fi in program.functions.values():
         remaining[fi.module] += 1
@@ -213,6 +216,15 @@ def _analyze(
                 for method in methods_of.get(cls, ()):
                     push(method)
             shared.class_store_changed.clear()
+            for nested in shared.closures_changed:
+                if visits[nested]:  # not yet walked: its first walk sees the new closure
+                    push(nested)
+            shared.closures_changed.clear()
+            for changed in {mod for mod, _name in shared.globals_changed}:
+                for reader in functions_of[changed]:  # rare: re-walk the module's functions
+                    if visits[reader]:
+                        push(reader)
+            shared.globals_changed.clear()
         if first_visit:
             remaining[module.name] -= 1
             if remaining[module.name] == 0 and module.name not in finished:

@@ -114,6 +114,12 @@ class Shared:
     handlers: set[str] = field(default_factory=set)  # framework handler methods (Tornado get/post ...)
     entries: set[str] = field(default_factory=set)  # other functions the framework calls with a request
     inherited: dict[tuple[str, str], str] = field(default_factory=dict)  # (cls, attr) -> Base.attr
+    # what a nested function sees of its enclosing function (concrete taint only), by qualname
+    closures: dict[str, Env] = field(default_factory=dict)
+    closures_changed: set[str] = field(default_factory=set)
+    # module globals assigned in functions under `global x`: module -> name -> value
+    global_writes: dict[str, Env] = field(default_factory=dict)
+    globals_changed: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _concat(head: tuple[FlowStep, ...], step: FlowStep, tail: tuple[FlowStep, ...]) -> tuple[FlowStep, ...]:
@@ -158,6 +164,9 @@ class FunctionWalker:
         self.callees: set[str] = set()
         self.is_module = fi.node is None
         self.globals: Env = {} if self.is_module else shared.module_envs.get(module.name, {})
+        self.enclosing: Env = shared.closures.get(fi.qualname, {})
+        self.written = shared.global_writes.get(module.name, {})
+        self.global_names: set[str] = set()  # declared `global` here
         self.loops: list[list[Env]] = []
         self.route_return = False
         self.context = fi.short if not self.is_module else ""
@@ -375,9 +384,13 @@ class FunctionWalker:
                 self.eval(node.exc, env)
             return None
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            env[node.name] = Val(
-                tag=f"func:{self.fi.qualname if not self.is_module else self.module.name}.{node.name}"
-            )
+            prefix = self.fi.qualname if not self.is_module else self.module.name
+            env[node.name] = Val(tag=f"func:{prefix}.{node.name}")
+            if not self.is_module:
+                self._closure(f"{prefix}.{node.name}", env)
+            return env
+        if isinstance(node, ast.Global):
+            self.global_names.update(node.names)
             return env
         if isinstance(node, ast.ClassDef):
             prefix = self.module.name if self.is_module else self.fi.qualname
@@ -501,6 +514,8 @@ class FunctionWalker:
                 step = FlowStep(self._loc(stmt), f"assigned to {target.id}")
                 val = val.with_taint(step_all(val.taint, step))
             env[target.id] = val
+            if target.id in self.global_names and not self.is_module:
+                self._global_write(target.id, val)
             for key in [k for k in env if k.startswith(target.id + ".")]:
                 del env[key]
         elif isinstance(target, ast.Tuple | ast.List):
@@ -565,6 +580,33 @@ class FunctionWalker:
             env[skey] = Val(
                 union(owner.taint, val.taint), items=items, keys=keys, tag=owner.tag, attrs=owner.attrs
             )
+
+    def _closure(self, qualname: str, env: Env) -> None:
+        """Record what the nested function ``qualname`` sees of this scope at its definition.
+
+        Only concrete taint crosses: this function's parameter labels would be read as the nested
+        function's own parameters, and a helper's request parameter is not the nested one's.
+        """
+        seen: Env = {}
+        for name, val in {**self.enclosing, **env}.items():
+            concrete = _concrete(val)
+            if concrete is not None:
+                seen[name] = concrete
+        old = self.s.closures.get(qualname)
+        if old is None or _env_signature(old) != _env_signature(seen):
+            self.s.closures[qualname] = seen if old is None else {**old, **seen}
+            self.s.closures_changed.add(qualname)
+
+    def _global_write(self, name: str, val: Val) -> None:
+        concrete = _concrete(val)
+        if concrete is None or not concrete.taint:
+            return
+        writes = self.s.global_writes.setdefault(self.module.name, {})
+        old = writes.get(name)
+        new = join(old, Val(concrete.taint))
+        if old is None or len(new.taint) != len(old.taint):
+            writes[name] = new
+            self.s.globals_changed.add((self.module.name, name))
 
     def _self_effect(self, cls: str, attr: str, taint: Taint) -> None:
         effects = self.summary.effects
@@ -701,7 +743,7 @@ class FunctionWalker:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
-            val = env.get(node.id) or self.globals.get(node.id)
+            val = env.get(node.id) or self.enclosing.get(node.id) or self.globals.get(node.id)
             if val is not None:
                 return val.const
             return self._imported(node.id).const
@@ -761,7 +803,9 @@ class FunctionWalker:
         module = self.s.program.module_of(mod)
         if module is None or module is self.module:
             return CLEAN
-        return self.s.module_envs.get(module.name, {}).get(attr, CLEAN)
+        val = self.s.module_envs.get(module.name, {}).get(attr, CLEAN)
+        written = self.s.global_writes.get(module.name, {}).get(attr)
+        return join(val, written) if written is not None else val
 
     # ---- expressions --------------------------------------------------------------------
     def _source(self, node: ast.AST, origin: str, kind: str, cap: Confidence) -> Val:
@@ -776,13 +820,20 @@ class FunctionWalker:
         return Val((Label(REQATTR, f"{tag[len(REQPARAM) :]}:{attr}", frozenset(), (step,), HIGH),))
 
     def _name(self, node: ast.Name, env: Env) -> Val:
-        val = env.get(node.id)
+        name = node.id
+        val = env.get(name)
         if val is not None:
             return val
-        val = self.globals.get(node.id)
+        val = self.enclosing.get(name)
         if val is not None:
             return val
-        return self._global_name(node, node.id)
+        val = self.globals.get(name)
+        written = self.written.get(name)
+        if written is not None:
+            return join(val, written)
+        if val is not None:
+            return val
+        return self._global_name(node, name)
 
     def _global_name(self, node: ast.expr, name: str) -> Val:
         program = self.s.program
@@ -1473,6 +1524,21 @@ class FunctionWalker:
         for sink in self.spec.sinks:
             if sink.route_return:
                 self._hit(sink, node, val.taint, "response body")
+
+
+def _concrete(val: Val) -> Val | None:
+    """The value without symbolic labels and parameter-bound tags (None: nothing left to see)."""
+    tag = "" if val.tag.startswith((REQPARAM, _KWARGS)) else val.tag
+    taint = tuple(lb for lb in val.taint if not lb.symbolic)
+    if not taint and not tag and val.const is NOCONST:
+        return None
+    if len(taint) == len(val.taint) and tag == val.tag and val.items is None and val.keys is None:
+        return val if val.attrs is None else Val(taint, const=val.const, tag=tag, ref=val.ref)
+    return Val(taint, const=val.const, tag=tag, ref=val.ref)
+
+
+def _env_signature(env: Env) -> frozenset[tuple[str, object]]:
+    return frozenset((name, (val.tag, tuple(lb.key for lb in val.taint))) for name, val in env.items())
 
 
 def _common(
