@@ -1,0 +1,391 @@
+"""Calls: sources, sanitizers, container mutation and interprocedural summaries.
+
+A call is matched against the rule data first (sources, sinks, sanitizers, cleaners), then
+resolved into scanned code, whose summary is applied with the actual arguments substituted for
+the symbolic parameter, `self` attribute and request-attribute labels.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from vulnhound.engine.modules import FunctionInfo, Program, dotted
+from vulnhound.engine.spec import ALL
+from vulnhound.engine.taint import (
+    CLEAN,
+    EMPTY,
+    HIGH,
+    MAX_PATH,
+    NOCONST,
+    PARAM,
+    REQATTR,
+    REQPARAM,
+    SELFATTR,
+    Label,
+    Taint,
+    Val,
+    clear_all,
+    step_all,
+    union,
+    union_all,
+)
+from vulnhound.engine.walker import EMPTY_SUMMARY, KWARG_ITEMS, KWARGS, Env, WalkerBase, concat_path, hashable
+from vulnhound.findings import FlowStep
+
+_MUTATORS = frozenset(
+    {"append", "extend", "add", "update", "insert", "appendleft", "setdefault", "write", "writelines"}
+)
+
+
+def _external_base(program: Program, cls: str, depth: int) -> str:
+    """The first base class, through scanned ancestors, that is not scanned code (or "")."""
+    klass = program.klass(cls)
+    if klass is None or depth > 8:
+        return ""
+    for base in klass.bases:
+        if program.klass(base) is None:
+            if base not in ("object", "builtins.object"):
+                return base
+        else:
+            found = _external_base(program, base, depth + 1)
+            if found:
+                return found
+    return ""
+
+
+class CallWalker(WalkerBase):
+    """Calls: sources, sanitizers, container mutation and interprocedural summaries."""
+
+    def _call(self, node: ast.Call, env: Env) -> Val:
+        func = node.func
+        name = dotted(func)
+        program = self.s.program
+        recv: Val | None = None
+        fval: Val | None = None
+        if isinstance(func, ast.Attribute):
+            recv = self.eval(func.value, env)
+            if name is None:
+                name = f"?.{func.attr}"
+        elif isinstance(func, ast.Name):
+            fval = env.get(func.id) or self.globals.get(func.id)
+        elif isinstance(func, ast.Lambda):
+            fval = Val(tag="lambda", ref=func)
+        else:
+            fval = self.eval(func, env)
+        qual = (
+            program.qualify(self.module, name)
+            if name and not (recv is not None and recv.tag.startswith(("self:", "inst:")))
+            else (name or "")
+        )
+        if recv is not None and name and not name.startswith("?") and self._data_head(name, env):
+            qual = f"?.{name.partition('.')[2]}"  # a variable named `regex` is not the regex module
+        if recv is not None and recv.tag.startswith("type:") and isinstance(func, ast.Attribute):
+            qual = f"{recv.tag[5:]}.{func.attr}"  # requests.Session().get -> requests.Session.get
+        elif recv is not None and recv.tag.startswith(("self:", "inst:")) and isinstance(func, ast.Attribute):
+            qual = self._inherited(recv.tag[5:], func.attr) or qual  # self.write -> RequestHandler.write
+        args = [self.eval(a, env) for a in node.args]
+        kws: dict[str, Val] = {}
+        star_kw = EMPTY
+        for kw in node.keywords:
+            val = self.eval(kw.value, env)
+            if kw.arg is None:
+                star_kw = union(star_kw, val.taint)
+            else:
+                kws[kw.arg] = val
+        attr = func.attr if isinstance(func, ast.Attribute) else ""
+        if recv is not None and recv.tag == KWARGS and attr in ("keys", "items"):
+            # the keys of **kwargs are keyword names written at the call sites
+            return Val(recv.taint, tag=KWARG_ITEMS) if attr == "items" else CLEAN
+        if attr == "get" and node.args and self._server_key(func, node.args[0], env):
+            return CLEAN
+        # sources
+        if recv is not None and recv.tag == "request" and attr in self.spec.request_attributes:
+            return self._source(node, f"request.{attr}()", "remote", HIGH)
+        if recv is not None and recv.tag.startswith(REQPARAM):
+            return self._request_attr(node, recv.tag, f"{attr}()")
+        src = self.spec.source_for(qual) if qual else None
+        if src is not None:
+            return self._source(node, name or qual, src[0], src[1])
+        if attr and attr in self.spec.source_methods and recv is not None and not recv.tag:
+            return self._source(node, f"{name}()", self.spec.source_methods[attr], HIGH)
+        # sinks
+        sinks = self.spec.sinks_for(qual) if qual else ()
+        for sink in sinks:
+            self._check_sink(sink, node, args, kws, star_kw, recv, name or qual, env)
+        # sanitizers and cleaners
+        everything = union_all([a.taint for a in args] + [v.taint for v in kws.values()] + [star_kw])
+        if recv is not None:
+            everything = union(everything, recv.taint)
+        clears = self.spec.sanitizer_for(qual) if qual else None
+        if clears is None and attr and attr in self.spec.sanitizer_methods and not (recv and recv.tag):
+            clears = self.spec.sanitizer_methods[attr]
+        if clears is not None:
+            if ALL in clears:
+                return CLEAN
+            return Val(clear_all(everything, clears))
+        type_tag = f"type:{qual}" if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper() else ""
+        if sinks and not self.spec.propagators.match(qual):
+            return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input
+        # rule data that names a function exactly wins over its scanned implementation
+        if qual in self.spec.cleaners.exact and qual not in self.spec.propagators.exact:
+            return CLEAN
+        if qual == "map" and len(node.args) > 1:  # map(escape, values) sanitises each value
+            mapped = dotted(node.args[0])
+            mapped_clears = self.spec.sanitizer_for(program.qualify(self.module, mapped)) if mapped else None
+            if mapped_clears is not None:
+                rest = union_all([a.taint for a in args[1:]])
+                return CLEAN if ALL in mapped_clears else Val(clear_all(rest, mapped_clears))
+        # user code
+        target = self._resolve(func, name, qual, recv, fval)
+        if target is not None:
+            return self._call_user(target, node, args, kws, star_kw, recv, env)
+        if fval is not None and fval.tag == "lambda" and isinstance(fval.ref, ast.Lambda):
+            return self._call_lambda(fval.ref, args, env)
+        if qual and self.spec.cleaners.match(qual) and not self.spec.propagators.exact.__contains__(qual):
+            return CLEAN
+        # xml parsers: remember whether a parser resolves external entities
+        if qual and self.spec.xml_parsers.match(qual):
+            resolve = kws.get("resolve_entities")
+            if resolve is not None and resolve.const is False:
+                return Val(tag="safe-xml-parser")
+        # containers: mutation, constant-key reads
+        if recv is not None and isinstance(func, ast.Attribute):
+            if attr in _MUTATORS:
+                self._mutate(func.value, attr, args, env)
+                return CLEAN
+            if attr == "setFeature" and len(node.args) == 2 and self._external_entities_on(node, env):
+                parser_key = dotted(func.value)
+                if parser_key is not None:
+                    env[parser_key] = Val(recv.taint, tag="type:xml.sax.ExternalEntityParser")
+                return CLEAN
+            if attr == "get" and recv.keys is not None and args:
+                key = self.const(node.args[0], env)
+                if key is not NOCONST and hashable(key):
+                    found = recv.keys.get(key)
+                    default = args[1] if len(args) > 1 else CLEAN
+                    return found if found is not None else default
+            if attr in ("copy", "strip", "lower", "upper") and recv.items is not None:
+                return recv
+        if everything:
+            step = FlowStep(self._loc(node), f"through {name or 'call'}()")
+            everything = (
+                step_all(everything, step)
+                if len(node.args) + len(node.keywords) > 0 and recv is None
+                else everything
+            )
+        if type_tag and target is None:
+            return Val(everything, tag=type_tag)
+        return Val(everything)
+
+    def _inherited(self, cls: str, attr: str) -> str:
+        """``Base.attr`` when ``attr`` of scanned class ``cls`` comes from a framework base class."""
+        key = (cls, attr)
+        found = self.s.inherited.get(key)
+        if found is None:
+            found = ""
+            if self.s.program.method(cls, attr) is None:
+                base = _external_base(self.s.program, cls, 0)
+                found = f"{base}.{attr}" if base else ""
+            self.s.inherited[key] = found
+        return found
+
+    def _data_head(self, name: str, env: Env) -> bool:
+        """The dotted name starts with a variable holding data, not an import or a definition."""
+        head = name.partition(".")[0]
+        if head in self.module.aliases:
+            return False
+        val = env.get(head) or self.globals.get(head)
+        return val is not None and not val.tag.startswith(("class:", "func:", "module:", "self:", "request"))
+
+    def _external_entities_on(self, node: ast.Call, env: Env) -> bool:
+        feature = dotted(node.args[0]) or ""
+        qual = self.s.program.qualify(self.module, feature) if feature else ""
+        named = qual.endswith(("feature_external_ges", "feature_external_pes"))
+        literal = isinstance(node.args[0], ast.Constant) and "external-general-entities" in str(
+            node.args[0].value
+        )
+        return (named or literal) and bool(self.const(node.args[1], env))
+
+    def _mutate(self, target: ast.expr, attr: str, args: list[Val], env: Env) -> None:
+        key = target.id if isinstance(target, ast.Name) else dotted(target)
+        if key is None:
+            return
+        owner = env.get(key) or self.globals.get(key)
+        if owner is None:
+            return
+        added = union_all([a.taint for a in args])
+        items = owner.items
+        head = owner.head
+        if attr == "append" and items is not None and args:
+            items = (*items, args[0])
+        elif attr == "extend" and items is not None and args and args[0].items is not None:
+            items = items + args[0].items
+        elif added:
+            head = owner.first
+            items = None
+        keys = owner.keys
+        if attr == "update" and keys is not None and args and args[0].keys is not None:
+            keys = {**keys, **args[0].keys}
+        elif added and keys is not None:
+            keys = None
+        env[key] = Val(
+            union(owner.taint, added), items=items, keys=keys, tag=owner.tag, attrs=owner.attrs,
+            head=head if items is None else None,
+        )  # fmt: skip
+        if key.startswith("self.") and key.count(".") == 1 and self.fi.cls:
+            self._self_effect(self.fi.cls, key[5:], env[key].taint)
+
+    def _resolve(
+        self, func: ast.expr, name: str | None, qual: str, recv: Val | None, fval: Val | None
+    ) -> tuple[str, str] | None:
+        """("func"|"class", qualified name) for a call into scanned code."""
+        program = self.s.program
+        if fval is not None and fval.tag.startswith(("func:", "class:")):
+            kind, _, target = fval.tag.partition(":")
+            return (kind, target) if (program.function(target) or program.klass(target)) else None
+        if recv is not None and isinstance(func, ast.Attribute):
+            tag = recv.tag
+            if tag.startswith(("self:", "inst:", "class:")):
+                method = program.method(tag.partition(":")[2], func.attr)
+                return ("func", method.qualname) if method else None
+            if not tag.startswith("module:") and not (name and not name.startswith("?")):
+                return None
+        if not qual or qual.startswith("?"):
+            return None
+        if program.function(qual) is not None:
+            return "func", qual
+        klass = program.klass(qual)
+        if klass is not None:
+            return "class", klass.qualname
+        return None
+
+    def _call_user(
+        self, target: tuple[str, str], node: ast.Call, args: list[Val], kws: dict[str, Val],
+        star_kw: Taint, recv: Val | None, env: Env,
+    ) -> Val:  # fmt: skip
+        kind, qual = target
+        program = self.s.program
+        if kind == "class":
+            init = program.method(qual, "__init__")
+            obj = Val(tag=f"inst:{qual}", attrs={})
+            if init is None:
+                return Val(
+                    union_all([a.taint for a in args] + [v.taint for v in kws.values()] + [star_kw]),
+                    tag=f"inst:{qual}",
+                )
+            _, effects = self._apply_summary(init, node, args, kws, star_kw, obj, bound_receiver=True)
+            attrs = {k: Val(t) for k, t in effects.items()}
+            return Val(union_all(list(effects.values())), attrs=attrs, tag=f"inst:{qual}")
+        fi = program.function(qual)
+        if fi is None:
+            return CLEAN
+        bound = fi.is_method and recv is not None and not recv.tag.startswith("class:")
+        if fi.is_method and recv is not None and recv.tag.startswith("class:"):
+            bound = False
+        ret, effects = self._apply_summary(fi, node, args, kws, star_kw, recv, bound_receiver=bound)
+        if effects and recv is not None and isinstance(node.func, ast.Attribute):
+            base = node.func.value
+            key = base.id if isinstance(base, ast.Name) else dotted(base)
+            if recv.tag.startswith("self:") and self.fi.cls:
+                for attr, taint in effects.items():
+                    env[f"self.{attr}"] = Val(taint)
+                    self._self_effect(self.fi.cls, attr, taint)
+            elif key is not None:
+                attrs = dict(recv.attrs or {})
+                for attr, taint in effects.items():
+                    attrs[attr] = Val(taint)
+                env[key] = Val(
+                    union(recv.taint, union_all(list(effects.values()))), attrs=attrs, tag=recv.tag
+                )
+        return ret
+
+    def _apply_summary(
+        self, fi: FunctionInfo, node: ast.Call, args: list[Val], kws: dict[str, Val],
+        star_kw: Taint, recv: Val | None, bound_receiver: bool,
+    ) -> tuple[Val, dict[str, Taint]]:  # fmt: skip
+        self.callees.add(fi.qualname)
+        summary = self.s.summaries.get(fi.qualname, EMPTY_SUMMARY)
+        if not summary.ret and not summary.sinks and not summary.effects:
+            return CLEAN, {}
+        bound: dict[str, Taint] = {}
+        requests: dict[str, str] = {}  # parameter index -> request tag of the argument passed
+        offset = 1 if bound_receiver else 0
+        params = fi.params
+        node_fn = fi.node
+        kwonly = [a.arg for a in node_fn.args.kwonlyargs] if node_fn is not None else []
+        if bound_receiver and recv is not None:
+            bound["0"] = recv.taint
+        for j, a in enumerate(args):
+            index = j + offset
+            key = str(index) if index < len(params) else "*"
+            bound[key] = union(bound.get(key, EMPTY), a.taint)
+            if a.tag == "request" or a.tag.startswith(REQPARAM):
+                requests[key] = a.tag
+        for k, v in kws.items():
+            if k in params:
+                key = str(params.index(k))
+            elif k in kwonly:
+                key = str(len(params) + kwonly.index(k))
+            else:
+                key = "**"
+            bound[key] = union(bound.get(key, EMPTY), v.taint)
+            if v.tag == "request" or v.tag.startswith(REQPARAM):
+                requests[key] = v.tag
+        if star_kw:
+            bound["**"] = union(bound.get("**", EMPTY), star_kw)
+        call_step = FlowStep(self._loc(node), f"call to {fi.short}")
+
+        def actual(label: Label) -> Taint:
+            if label.kind == PARAM:
+                found = bound.get(label.origin, EMPTY)
+            elif label.kind == SELFATTR:
+                found = self._receiver_attr(recv, label.origin) if recv is not None else EMPTY
+            elif label.kind == REQATTR:
+                index, _, attr = label.origin.partition(":")
+                tag = requests.get(index)
+                if tag is None:  # not a request: an attribute of tainted data is tainted
+                    found = bound.get(index, EMPTY)
+                else:
+                    path = (*label.path[:1], call_step, *label.path[1:])[:MAX_PATH]
+                    if tag == "request":
+                        return (Label("remote", f"request.{attr}", label.cleared, path, HIGH),)
+                    origin = f"{tag[len(REQPARAM) :]}:{attr}"
+                    return (Label(REQATTR, origin, label.cleared, path, HIGH),)
+            else:
+                return (label,)
+            return tuple(
+                a._replace(cleared=a.cleared | label.cleared, path=concat_path(a.path, call_step, label.path))
+                for a in found
+            )
+
+        ret = union_all([actual(lb) for lb in summary.ret])
+        for hit in summary.sinks:
+            for reached in actual(hit.label):
+                if hit.spec.kind in reached.cleared or ALL in reached.cleared:
+                    continue
+                if reached.symbolic:
+                    self.summary.sinks.append(hit._replace(label=reached))
+                else:
+                    self.s.report(hit.spec, hit.location, reached, hit.callee, hit.context)
+        effects = {attr: union_all([actual(lb) for lb in taint]) for attr, taint in summary.effects.items()}
+        return Val(ret), {k: v for k, v in effects.items() if v}
+
+    def _receiver_attr(self, recv: Val, attr: str) -> Taint:
+        if recv.attrs is not None and attr in recv.attrs:
+            return recv.attrs[attr].taint
+        if recv.tag.startswith("self:"):
+            cls = recv.tag[5:]
+            store = self.s.class_store.get(cls, {}).get(attr, EMPTY)
+            if self.fi.is_method:
+                return union((Label(SELFATTR, attr, frozenset(), (), HIGH),), store)
+            return store
+        if recv.tag.startswith("inst:"):
+            return self.s.class_store.get(recv.tag[5:], {}).get(attr, EMPTY)
+        return recv.taint
+
+    def _call_lambda(self, fn: ast.Lambda, args: list[Val], env: Env) -> Val:
+        inner = dict(env)
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        for p, a in zip(params, args, strict=False):
+            inner[p.arg] = a
+        return self.eval(fn.body, inner)
