@@ -1,8 +1,10 @@
 """What the ``patterns`` analyzer knows about one module before it matches rules.
 
-Two linear passes per file: :func:`module_facts` (one ``ast.walk``: imports, bindings,
-constants) and :func:`live_sites` (one iterative walk yielding the calls and assignments
-that can run, each with its enclosing scope and the names its value serves). Both are
+:func:`module_facts` reads the imports (a walk over statements only: expressions cannot hold
+imports) and the module-level literal assignments; whether such a name is bound once in the
+whole file, which needs every node, is worked out only when a name is looked up.
+:func:`live_sites` is one iterative, type-dispatched walk yielding the calls and assignments
+that can run, each with its enclosing scope and the names its value serves. Both are
 iterative because scanned code may nest deeper than Python's recursion limit.
 """
 
@@ -10,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,29 +57,60 @@ def import_aliases(tree: ast.Module) -> dict[str, str]:
     return module_facts(tree).aliases
 
 
-@dataclass(frozen=True)
-class ModuleFacts:
-    """Import aliases, and the names bound once in the file, to a literal, at module level."""
+# Fields that never hold a node worth visiting: identifiers, flags, operator tokens, contexts.
+_SCALAR_FIELDS = frozenset(
+    {
+        "id", "ctx", "attr", "kind", "type_comment", "module", "level", "asname", "arg",
+        "simple", "conversion", "rest", "kwd_attrs", "op", "ops", "tag", "lineno",
+    }
+)  # fmt: skip
+_SCALAR_BY_TYPE: dict[type, frozenset[str]] = {
+    ast.Constant: frozenset({"value"}),
+    ast.MatchSingleton: frozenset({"value"}),
+    ast.Import: frozenset({"names"}),  # aliases: bindings are read from the statement itself
+    ast.ImportFrom: frozenset({"names"}),
+    ast.Global: frozenset({"names"}),
+    ast.Nonlocal: frozenset({"names"}),
+}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+# Fields that can hold statements (or the handlers and cases that do), in field order.
+_BLOCK_FIELDS = ("body", "handlers", "orelse", "finalbody", "cases")
+_BLOCKS: dict[type, tuple[str, ...]] = {}
 
-    aliases: dict[str, str]
-    constants: dict[str, Any]
 
-    def value(self, node: ast.expr) -> Any:
-        """An argument as data: a literal, a module constant's literal, or a qualified name."""
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name) and node.id in self.constants:
-            return self.constants[node.id]
-        name = dotted_name(node)
-        return qualify(name, self.aliases) if name else MISSING
+def _fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that may hold child nodes, in ``_fields`` order."""
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        skip = _SCALAR_FIELDS | _SCALAR_BY_TYPE.get(kind, frozenset())
+        if kind.__name__ != "TypeAlias":  # ``type X = ...``: its name is a Name node
+            skip |= {"name"}
+        fields = tuple(f for f in getattr(kind, "_fields", ()) if f not in skip)
+        _FIELDS[kind] = fields
+    return fields
 
-    def literal(self, node: ast.expr) -> Any:
-        """A literal, or a module constant's literal; MISSING for anything else."""
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            return self.constants.get(node.id, MISSING)
-        return MISSING
+
+def _block_fields(kind: type) -> tuple[str, ...]:
+    blocks = _BLOCKS.get(kind)
+    if blocks is None:
+        if issubclass(kind, ast.stmt | ast.Module | ast.excepthandler | ast.match_case):
+            blocks = tuple(f for f in getattr(kind, "_fields", ()) if f in _BLOCK_FIELDS)
+        else:
+            blocks = ()  # an expression's body (lambda, if-expression) holds no statements
+        _BLOCKS[kind] = blocks
+    return blocks
+
+
+def _children(node: ast.AST) -> list[Any]:
+    """Child nodes in ``iter_child_nodes`` order, minus scalar fields (and maybe ``None``s)."""
+    out: list[Any] = []
+    for field in _fields(type(node)):
+        value = getattr(node, field, None)
+        if type(value) is list:
+            out.extend(value)
+        elif value is not None:
+            out.append(value)
+    return out
 
 
 _BINDERS = (
@@ -116,26 +150,110 @@ def _bound_names(node: ast.AST) -> list[str]:
     return []
 
 
+_BINDER_TYPES = frozenset({ast.Name, *_BINDERS})
+
+
+def _binding_counts(tree: ast.Module, wanted: frozenset[str]) -> dict[str, int]:
+    """How often each name of ``wanted`` is bound anywhere in the file (one full walk)."""
+    counts: dict[str, int] = dict.fromkeys(wanted, 0)
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _BINDER_TYPES:
+            for name in _bound_names(node):
+                if name in counts:
+                    counts[name] += 1
+            if kind is ast.Name:
+                continue
+        for field in _fields(kind):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                stack.extend(value)
+            elif value is not None:
+                stack.append(value)
+    return counts
+
+
+class ModuleFacts:
+    """Import aliases, and the names bound once in the file, to a literal, at module level."""
+
+    __slots__ = ("_candidates", "_constants", "_tree", "aliases")
+
+    def __init__(
+        self,
+        aliases: dict[str, str],
+        candidates: dict[str, Any],
+        tree: ast.Module | None = None,
+    ) -> None:
+        self.aliases = aliases
+        # Module-level literal assignments; which of them are bound only once is learnt on
+        # first use, since that needs a walk over every node of the file.
+        self._candidates = candidates
+        self._tree = tree
+        self._constants: dict[str, Any] | None = None if tree is not None else dict(candidates)
+
+    @property
+    def constants(self) -> dict[str, Any]:
+        if self._constants is None:
+            assert self._tree is not None
+            counts = _binding_counts(self._tree, frozenset(self._candidates))
+            self._constants = {k: v for k, v in self._candidates.items() if counts[k] == 1}
+            self._tree = None
+        return self._constants
+
+    def _constant(self, name: str) -> Any:
+        if name not in self._candidates:
+            return MISSING
+        return self.constants.get(name, MISSING)
+
+    def value(self, node: ast.expr) -> Any:
+        """An argument as data: a literal, a module constant's literal, or a qualified name."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            constant = self._constant(node.id)
+            if constant is not MISSING:
+                return constant
+        name = dotted_name(node)
+        return qualify(name, self.aliases) if name else MISSING
+
+    def literal(self, node: ast.expr) -> Any:
+        """A literal, or a module constant's literal; MISSING for anything else."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self._constant(node.id)
+        return MISSING
+
+
 def module_facts(tree: ast.Module) -> ModuleFacts:
-    """One walk: import aliases, binding counts, and the module-level literal assignments."""
+    """Import aliases (in ``ast.walk`` order, so a later import of a name wins as before) and
+    the module-level literal assignments that may be constants."""
     aliases: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for node in ast.walk(tree):
-        for name in _bound_names(node):
-            counts[name] = counts.get(name, 0) + 1
-        if isinstance(node, ast.Import):
+    star = False
+    queue: deque[Any] = deque([tree])  # breadth first, as ast.walk
+    while queue:
+        node = queue.popleft()
+        kind = type(node)
+        if kind is ast.Import:
             aliases.update(_import_binding(a, None) for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            aliases.update(_import_binding(a, node.module) for a in node.names)
-    constants: dict[str, Any] = {}
-    if "*" not in counts:  # a star import may rebind anything
+            star = star or any(a.name == "*" for a in node.names)
+        elif kind is ast.ImportFrom:
+            if node.module and node.level == 0:
+                aliases.update(_import_binding(a, node.module) for a in node.names)
+            star = star or any(a.name == "*" for a in node.names)
+        for field in _block_fields(kind):
+            queue.extend(getattr(node, field, None) or ())
+    candidates: dict[str, Any] = {}
+    if not star:  # a star import may rebind anything
         for stmt in tree.body:
             if isinstance(stmt, ast.Assign | ast.AnnAssign) and isinstance(stmt.value, ast.Constant):
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
-                    if isinstance(target, ast.Name) and counts.get(target.id) == 1:
-                        constants[target.id] = stmt.value.value
-    return ModuleFacts(aliases, constants)
+                    if isinstance(target, ast.Name):
+                        candidates[target.id] = stmt.value.value
+    return ModuleFacts(aliases, candidates, tree if candidates else None)
 
 
 def static_truth(test: ast.expr, facts: ModuleFacts, depth: int = 0) -> bool | None:
@@ -170,10 +288,17 @@ def static_truth(test: ast.expr, facts: ModuleFacts, depth: int = 0) -> bool | N
 
 
 _TYPE_CHECKING = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SNAKED: dict[str, str] = {}
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    snaked = _SNAKED.get(name)
+    if snaked is None:
+        snaked = _SNAKE.sub("_", name).lower()
+        if len(_SNAKED) < 65536:  # identifiers repeat across files; bound the memo anyway
+            _SNAKED[name] = snaked
+    return snaked
 
 
 def target_names(target: ast.expr) -> tuple[str, ...]:
@@ -226,20 +351,8 @@ class Site:
     toplevel: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    scope: str
-    function: str
-    names: tuple[str, ...]
-    toplevel: bool
-
-    def named(self, *more: str) -> _Frame:
-        added = tuple(_snake(n) for n in more if n)
-        return _Frame(self.scope, self.function, (self.names + added)[-_MAX_NAMES:], False)
-
-    def statement(self, toplevel: bool = False) -> _Frame:
-        return _Frame(self.scope, self.function, (), toplevel)
-
+# A frame is (scope, function, names, toplevel): a plain tuple, as one is made per node.
+_Frame = tuple[str, str, tuple[str, ...], bool]
 
 # Nothing below these matters: a Name's ctx, operator tokens.
 _LEAVES = frozenset(
@@ -250,93 +363,147 @@ _LEAVES = frozenset(
         )
     )
 )
-_SPECIAL = (
-    ast.Module,
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.If,
-    ast.While,
-    ast.IfExp,
-    ast.Try,
-    ast.TryStar,
-    ast.Assign,
-    ast.AnnAssign,
-    ast.AugAssign,
-    ast.NamedExpr,
-    ast.keyword,
-    ast.Return,
-    ast.Dict,
-    ast.Call,
-)
+_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+_BRANCHES = frozenset({ast.If, ast.While, ast.IfExp})
+_TRIES = frozenset({ast.Try, ast.TryStar})
+_ASSIGNS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+_SITES = frozenset({ast.Call, ast.Assign, ast.AnnAssign})
+_STATEMENTS: dict[type, bool] = {}
 
 
-def _children(node: ast.AST, frame: _Frame, facts: ModuleFacts) -> Sequence[tuple[ast.AST, _Frame]]:
-    """The live children of a node with the frame each is seen in; dead branches are left out."""
-    if type(node) in _LEAVES:
-        return ()
-    if not isinstance(node, _SPECIAL):
-        if isinstance(node, ast.stmt):
-            return [(c, frame.statement()) for c in ast.iter_child_nodes(node)]
-        return [(c, frame) for c in ast.iter_child_nodes(node)]
-    if isinstance(node, ast.Module):
-        return [(s, frame.statement(toplevel=True)) for s in node.body]
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        scope = f"{frame.scope}.{node.name}" if frame.scope else node.name
-        function = "" if isinstance(node, ast.ClassDef) else node.name
-        inner = _Frame(scope, function, (), False)
-        in_body = {id(s) for s in node.body}
-        outer = [(c, frame.statement()) for c in ast.iter_child_nodes(node) if id(c) not in in_body]
-        return outer + [(s, inner) for s in node.body]
-    if isinstance(node, ast.If | ast.While | ast.IfExp):
-        truth = static_truth(node.test, facts)
-        stmt = not isinstance(node, ast.IfExp)
-        live = stmt and isinstance(node, ast.If) and frame.toplevel and truth is not None
-        sub = frame.statement(live) if stmt else frame
-        out: list[tuple[ast.AST, _Frame]] = [(node.test, frame.statement() if stmt else frame)]
-        body = node.body if isinstance(node.body, list) else [node.body]
-        orelse = node.orelse if isinstance(node.orelse, list) else [node.orelse]
-        if truth is not False:
-            out.extend((c, sub) for c in body)
-        if truth is not True:
-            out.extend((c, sub) for c in orelse)
-        return out
-    if isinstance(node, ast.Try | ast.TryStar):
-        top = frame.statement(frame.toplevel)
-        return [(c, top) for c in node.body + node.finalbody] + [
-            (c, frame.statement()) for c in [*node.handlers, *node.orelse]
-        ]
-    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        names = [n for t in targets for n in target_names(t)]
-        value = [(node.value, frame.statement().named(*names))] if node.value is not None else []
-        return [(c, frame.statement()) for c in ast.iter_child_nodes(node) if c is not node.value] + value
-    if isinstance(node, ast.NamedExpr):
-        return [(node.value, frame.named(node.target.id))]
-    if isinstance(node, ast.keyword):
-        return [(node.value, frame.named(node.arg or ""))]
-    if isinstance(node, ast.Return) and node.value is not None:
-        return [(node.value, frame.statement().named(frame.function))]
-    if isinstance(node, ast.Dict):
-        keyed = [
-            (v, frame.named(k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else ""))
-            for k, v in zip(node.keys, node.values, strict=True)
-        ]
-        return [(k, frame) for k in node.keys if k is not None] + keyed
-    if isinstance(node, ast.Call):
-        callee = dotted_name(node.func) or ""
-        passed = frame.named(callee.rpartition(".")[2])
-        return [(node.func, frame), *((a, passed) for a in node.args), *((k, frame) for k in node.keywords)]
-    if isinstance(node, ast.stmt):
-        return [(c, frame.statement()) for c in ast.iter_child_nodes(node)]
-    return [(c, frame) for c in ast.iter_child_nodes(node)]
+def _is_statement(kind: type) -> bool:
+    known = _STATEMENTS.get(kind)
+    if known is None:
+        known = _STATEMENTS[kind] = issubclass(kind, ast.stmt)
+    return known
 
 
-def live_sites(tree: ast.Module, facts: ModuleFacts) -> Iterator[Site]:
-    """Every call and assignment outside dead branches, in no particular order."""
-    stack: list[tuple[ast.AST, _Frame]] = [(tree, _Frame("", "", (), True))]
+def _stmt(frame: _Frame, toplevel: bool = False) -> _Frame:
+    """The frame a statement is seen in: no names yet (reused when it is already so)."""
+    if not frame[2] and frame[3] == toplevel:
+        return frame
+    return (frame[0], frame[1], (), toplevel)
+
+
+def _named(frame: _Frame, track: tuple[str, ...] | None, *more: str) -> _Frame:
+    """The frame of a value that serves ``more`` names; ``track`` None: names are not kept."""
+    if track is None:
+        return _stmt(frame)
+    added = tuple(_snake(n) for n in more if n)
+    return (frame[0], frame[1], (frame[2] + added)[-_MAX_NAMES:], False)
+
+
+def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iterator[Site]:
+    """Every call and assignment outside dead branches, in no particular order.
+
+    With ``names=False`` the names a value serves are not tracked (every site gets ``()``),
+    which saves work when no rule asks for them.
+    """
+    track: tuple[str, ...] | None = () if names else None
+    stack: list[tuple[Any, _Frame]] = [(tree, ("", "", (), True))]
+    push = stack.append
     while stack:
         node, frame = stack.pop()
-        if isinstance(node, ast.Call | ast.Assign | ast.AnnAssign):
-            yield Site(node, frame.scope, frame.names, frame.toplevel)
-        stack.extend(_children(node, frame, facts))
+        kind = type(node)
+        if kind in _SITES:
+            yield Site(node, frame[0], frame[2], frame[3])
+        if kind is ast.Call:
+            if track is None:
+                passed = _stmt(frame)
+            else:
+                callee = dotted_name(node.func) or ""
+                passed = _named(frame, track, callee.rpartition(".")[2])
+            push((node.func, frame))
+            for arg in node.args:
+                if type(arg) not in _LEAVES:
+                    push((arg, passed))
+            for keyword in node.keywords:
+                push((keyword, frame))
+        elif kind is ast.keyword:
+            push((node.value, _named(frame, track, node.arg or "")))
+        elif kind in _ASSIGNS:
+            statement = _stmt(frame)
+            if kind is ast.Assign:
+                targets = node.targets
+                for target in targets:
+                    push((target, statement))
+            else:
+                targets = [node.target]
+                push((node.target, statement))
+                if kind is ast.AnnAssign:
+                    push((node.annotation, statement))
+            if node.value is not None:
+                served = () if track is None else [n for t in targets for n in target_names(t)]
+                push((node.value, _named(statement, track, *served)))
+        elif kind in _BRANCHES:
+            truth = static_truth(node.test, facts)
+            if kind is ast.IfExp:
+                sub = frame
+                push((node.test, frame))
+                body, orelse = [node.body], [node.orelse]
+            else:
+                live = kind is ast.If and frame[3] and truth is not None
+                sub = _stmt(frame, live)
+                push((node.test, _stmt(frame)))
+                body, orelse = node.body, node.orelse
+            if truth is not False:
+                for child in body:
+                    push((child, sub))
+            if truth is not True:
+                for child in orelse:
+                    push((child, sub))
+        elif kind in _DEFS:
+            scope = f"{frame[0]}.{node.name}" if frame[0] else node.name
+            inner = (scope, "" if kind is ast.ClassDef else node.name, (), False)
+            outer = _stmt(frame)
+            for field in _fields(kind):
+                if field != "body":
+                    value = getattr(node, field, None)
+                    if type(value) is list:
+                        for child in value:
+                            push((child, outer))
+                    elif value is not None:
+                        push((value, outer))
+            for child in node.body:
+                push((child, inner))
+        elif kind is ast.Module:
+            top = _stmt(frame, True)
+            for child in node.body:
+                push((child, top))
+        elif kind in _TRIES:
+            top = _stmt(frame, frame[3])
+            for child in node.body:
+                push((child, top))
+            for child in node.finalbody:
+                push((child, top))
+            rest = _stmt(frame)
+            for child in node.handlers:
+                push((child, rest))
+            for child in node.orelse:
+                push((child, rest))
+        elif kind is ast.NamedExpr:
+            push((node.value, _named(frame, track, node.target.id)))
+        elif kind is ast.Return and node.value is not None:
+            push((node.value, _named(_stmt(frame), track, frame[1])))
+        elif kind is ast.Dict:
+            for key in node.keys:
+                if key is not None and type(key) not in _LEAVES:
+                    push((key, frame))
+            for key, value in zip(node.keys, node.values, strict=True):
+                if type(value) in _LEAVES:
+                    continue
+                if track is None:
+                    push((value, frame))
+                else:
+                    named = key.value if type(key) is ast.Constant and isinstance(key.value, str) else ""
+                    push((value, _named(frame, track, named)))
+        elif kind not in _LEAVES:
+            sub = _stmt(frame) if _is_statement(kind) else frame
+            for field in _fields(kind):
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for child in value:
+                        if child is not None and type(child) not in _LEAVES:
+                            push((child, sub))
+                elif value is not None and type(value) not in _LEAVES:
+                    push((value, sub))

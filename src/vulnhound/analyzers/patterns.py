@@ -3,12 +3,18 @@
 For checks that need no data flow: a weak hash, disabled TLS verification, debug mode.
 The callee is resolved through the file's imports, so ``from hashlib import md5 as h``
 followed by ``h()`` matches ``hashlib.md5``.
+
+Speed: every part of a resolved callee (``hashlib``, ``md5``) is written in the file, in the
+call or in an import, and so are the keywords a rule needs given; a file lacking a rule's
+words cannot match it. Files are parsed as before (a syntax error is still reported), but
+the tree is walked only when some rule may match, and then only the rules that may.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +86,56 @@ def _split_patterns(patterns: Sequence[str]) -> tuple[frozenset[str], tuple[str,
     )
 
 
+def _words(pattern: str) -> tuple[str, ...]:
+    """The identifiers a name matching ``pattern`` is made of (those before any ``[key]``:
+    a subscript key is a string, which escapes may spell differently)."""
+    return tuple(p for p in pattern.split("[", 1)[0].split(".") if p and p != "*")
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_BEFORE_WORD = _WORD_CHARS - frozenset("0123456789")  # "1md5": left as possible
+
+
+class _Words:
+    """Whether an identifier may occur in a file's code. Never wrongly no: in ASCII text an
+    identifier is a run of word characters; otherwise (``ast`` NFKC-normalises identifiers)
+    a substring of the text or of its NFKC form counts."""
+
+    __slots__ = ("_ascii", "_memo", "_normal", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._ascii = text.isascii()
+        self._normal: str | None = None
+        self._memo: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        known = self._memo.get(word)
+        if known is None:
+            known = self._memo[word] = self._find(word)
+        return known
+
+    def _find(self, word: str) -> bool:
+        if not (word.isascii() and word.isidentifier()):
+            return True  # not a plain identifier: no cheap proof of absence
+        text = self._text
+        if not self._ascii:
+            if word in text:
+                return True
+            if self._normal is None:
+                self._normal = unicodedata.normalize("NFKC", text)
+            return word in self._normal
+        end = len(word)
+        at = text.find(word)
+        while at >= 0:
+            if (at == 0 or text[at - 1] not in _BEFORE_WORD) and (
+                at + end == len(text) or text[at + end] not in _WORD_CHARS
+            ):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+
 def _true_or_unknown(value: Any) -> bool:
     return value is MISSING or bool(value)
 
@@ -118,6 +174,10 @@ class _Matcher:
     arg_count_below: int | None
     min_args: int | None
     names: _Names | None
+    # Words the file must contain for a call to match: all of ``keywords`` (given by name),
+    # and all the words of at least one callee pattern.
+    keywords: tuple[str, ...] = ()
+    callees: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> _Matcher:
@@ -143,6 +203,18 @@ class _Matcher:
             arg_count_below=table.get("arg_count_below"),
             min_args=table.get("min_args"),
             names=_Names(matching, not_matching) if matching else None,
+            keywords=tuple(
+                str(k)
+                for k in dict(table.get("keyword_equals", {}))
+                if k not in table.get("keyword_positions", {})
+            ),
+            callees=tuple(_words(p) for p in calls),
+        )
+
+    def possible(self, words: _Words) -> bool:
+        """The file contains the words any call this matches must be written with."""
+        return all(k in words for k in self.keywords) and any(
+            all(w in words for w in callee) for callee in self.callees
         )
 
     def _argument(self, call: ast.Call, name: str) -> Any:
@@ -203,6 +275,7 @@ class _Assign:
     path_not_matching: re.Pattern[str] | None
     toplevel: bool
     target_not_matching: re.Pattern[str] | None = None
+    words: tuple[tuple[str, ...], ...] = ()  # one pattern's words must all be in the file
 
     @classmethod
     def from_table(cls, table: Mapping[str, Any], where: str) -> _Assign:
@@ -219,7 +292,11 @@ class _Assign:
             _regex(table, "path_not_matching", where),
             bool(table.get("toplevel", False)),
             _regex(table, "target_not_matching", where),
+            tuple(_words(str(t)) for t in targets),
         )
+
+    def possible(self, path: str, words: _Words) -> bool:
+        return self.applies_to(path) and any(all(w in words for w in target) for target in self.words)
 
     def applies_to(self, path: str) -> bool:
         if self.path_matching and not self.path_matching.search(path):
@@ -270,29 +347,55 @@ def compile_rules(rules: Sequence[RuleInfo]) -> list[_Rule]:
     return compiled
 
 
-@dataclass(frozen=True)
-class _Index:
-    """Rules by callee, so each call is checked only against the matchers that name it."""
+# A callee pattern as looked up by a callee's last part: (pattern, is "*." suffix, rule, matcher).
+_Entry = tuple[str, bool, _Rule, _Matcher]
 
-    exact: Mapping[str, Sequence[tuple[_Rule, _Matcher]]]
-    suffixes: Sequence[tuple[str, _Rule, _Matcher]]
-    assigns: Sequence[_Rule]
+
+@dataclass(frozen=True)
+class _Plan:
+    """For one file, the rules that may match it, with calls indexed by their last part."""
+
+    calls: Mapping[str, Sequence[_Entry]]
+    assigns: Sequence[tuple[_Rule, _Assign]]
+    names: bool  # some rule asks for the names a value serves
 
     @classmethod
-    def build(cls, rules: Sequence[_Rule]) -> _Index:
-        exact: dict[str, list[tuple[_Rule, _Matcher]]] = {}
-        suffixes: list[tuple[str, _Rule, _Matcher]] = []
+    def build(cls, rules: Sequence[_Rule], path: str, words: _Words) -> _Plan:
+        calls: dict[str, list[_Entry]] = {}
+        names = False
         for rule in rules:
             for matcher in rule.matchers:
+                if not matcher.possible(words):
+                    continue
+                names = names or matcher.names is not None
                 for name in matcher.exact:
-                    exact.setdefault(name, []).append((rule, matcher))
-                suffixes.extend((s, rule, matcher) for s in matcher.suffixes)
-        return cls(exact, suffixes, [r for r in rules if r.assigns])
+                    calls.setdefault(name.rpartition(".")[2], []).append((name, False, rule, matcher))
+                for suffix in matcher.suffixes:
+                    calls.setdefault(suffix.rpartition(".")[2], []).append((suffix, True, rule, matcher))
+        assigns = [(r, a) for r in rules for a in r.assigns if a.possible(path, words)]
+        return cls(calls, assigns, names)
 
-    def candidates(self, qualified: str) -> list[tuple[_Rule, _Matcher]]:
-        found = list(self.exact.get(qualified, ()))
-        found.extend((r, m) for s, r, m in self.suffixes if qualified.endswith(s))
-        return found
+    def candidates(
+        self, call: ast.Call, aliases: Mapping[str, str]
+    ) -> tuple[str, list[tuple[_Rule, _Matcher]]]:
+        """The callee's qualified name and the matchers naming it (no name: not a dotted callee)."""
+        func = call.func
+        if type(func) is ast.Attribute:
+            last = func.attr
+        elif type(func) is ast.Name:
+            last = aliases.get(func.id, func.id).rpartition(".")[2]
+        else:
+            return "", []  # dotted_name is None: a call of a call or subscript
+        entries = self.calls.get(last)
+        if not entries:
+            return "", []
+        name = dotted_name(func)
+        assert name is not None
+        qualified = qualify(name, aliases)
+        found = [
+            (r, m) for p, suffix, r, m in entries if (qualified.endswith(p) if suffix else qualified == p)
+        ]
+        return qualified, found
 
 
 class PatternAnalyzer:
@@ -324,24 +427,22 @@ class PatternAnalyzer:
         return AnalyzerOutput(tuple(findings), tuple(skipped))
 
     def _scan_tree(self, source: SourceFile, tree: ast.Module, rules: Sequence[_Rule]) -> list[Finding]:
-        index = _Index.build(rules)
+        plan = _Plan.build(rules, source.path, _Words(source.text))
+        if not plan.calls and not plan.assigns:
+            return []
         facts = module_facts(tree)
-        assigns = [(r, a) for r in index.assigns for a in r.assigns if a.applies_to(source.path)]
         found: list[Finding] = []
-        for site in live_sites(tree, facts):
+        for site in live_sites(tree, facts, names=plan.names):
             node = site.node
-            if not isinstance(node, ast.Call):
-                for rule, assign in assigns:
+            if type(node) is not ast.Call:
+                for rule, assign in plan.assigns:
                     target = assign.target(site, facts)
                     if target is not None:
                         found.append(self._finding(source, site, rule.info, f"assignment to {target}"))
                 continue
-            name = dotted_name(node.func)
-            if name is None:
-                continue
-            qualified = qualify(name, facts.aliases)
+            qualified, candidates = plan.candidates(node, facts.aliases)
             reported: set[str] = set()
-            for rule, matcher in index.candidates(qualified):
+            for rule, matcher in candidates:
                 if rule.info.id not in reported and matcher.matches(node, facts, site.names):
                     reported.add(rule.info.id)
                     found.append(self._finding(source, site, rule.info, f"call to {qualified}"))
