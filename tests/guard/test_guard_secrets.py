@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from vulnhound.config import Config
 from vulnhound.guard.redact import Redactor
-from vulnhound.guard.secrets import SecretDetector
+from vulnhound.guard.secrets import (
+    _ENTROPY_CANDIDATE,
+    SecretDetector,
+    _anchored_matches,
+    _entropy_candidates,
+)
 from vulnhound.scanner import scan
 
 PEM = (
@@ -192,3 +198,49 @@ def test_secrets_analyzer_runs_by_default(tmp_path: Path) -> None:
     result = scan([tmp_path], Config())
     assert [f.rule_id for f in result.findings] == ["secrets/hardcoded-credential"]
     assert "hunter2!" not in result.findings[0].message and "hunter2!" not in result.findings[0].snippet
+
+
+# The fast paths must find exactly what the plain regular expressions find.
+_TRICKY = [
+    'k = "aB3dE5gH7jK9mN1pQ3sT"',
+    "k= aB3dE5gH7jK9mN1pQ3sT==\n",
+    "k:\taB3dE5gH7jK9mN1pQ3sT=",
+    'x = "aB3dE5gH7jK9mN1pQ3sT=x"',  # "=" then a run character: no match
+    "x = aB3dE5gH7jK9mN1pQ3sT.y",  # not closed
+    "=aB3dE5gH7jK9mN1pQ3sT==\"bB3dE5gH7jK9mN1pQ3sT'",
+    "k= aB3dE5gH7jK9mN1pQ3sT= zB3dE5gH7jK9mN1pQ3sT",  # the second one's "= " is the first's padding
+    "'aB3dE5gH7jK9mN1pQ3sT'aB3dE5gH7jK9mN1pQ3sT'",
+    "a\u00a0:\u2028aB3dE5gH7jK9mN1pQ3sT)",
+    "=aB3dE5gH7jK9mN1pQ3s",  # 15 characters: too short
+]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_entropy_candidates_are_exactly_the_regex_matches(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = list(_TRICKY)
+    for _ in range(3000):
+        texts.append(
+            "".join(
+                rng.choice(["aZ9_-+/" * 3, "=\"'`: \t\n,;)]}.(\u00a0"][rng.random() < 0.3]) for _ in range(50)
+            )
+        )
+    for text in texts:
+        assert _entropy_candidates(text) == [m.span("value") for m in _ENTROPY_CANDIDATE.finditer(text)], text
+
+
+def test_anchored_detectors_find_what_their_regex_finds() -> None:
+    detector = SecretDetector.default()
+    anchored = [d for d in detector._detectors if d.anchored]
+    assert anchored  # the shipped data marks some detectors anchored
+    lines = [line for _, line, _ in POSITIVE] + [
+        'my_db_password = \'Xy9kLm2pQ\' ; TOKEN_URL = "https://a"; apiKey: "Zq8xW2vB7nM4"',
+        'self.tokens["x"] = "hunter2hunter2"; passwd=="with"; auth_key => \'k3yk3yk3y\'',
+        "headers = {'Authorization': 'Bearer abcDEF123456ghiJKL789mno', 'X': 'Basic dXNlcjpwYXNzd29yZA=='}",
+        "secretsecret = 'a'; token_token_token = 'bbbbbbbb'; PasswordPassword: str = 'cccccc'",
+    ]
+    text = "\n".join(lines)
+    for det in anchored:
+        fast = [(m.span(), m.group(0)) for m in _anchored_matches(det, text, text.lower())]
+        assert fast == [(m.span(), m.group(0)) for m in det.regex.finditer(text)], det.kind
+    assert any(d.kind == "password-assignment" for d in anchored)
