@@ -14,7 +14,7 @@ from vulnhound.config import Config, load_config
 from vulnhound.errors import UsageError
 from vulnhound.findings import Confidence, Severity
 from vulnhound.result import ScanResult
-from vulnhound.scanner import ProgressCallback, scan
+from vulnhound.scanner import ProgressCallback, build_analyzers, scan
 
 
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +64,14 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="treat every function parameter as untrusted input (library code, single functions)",
     )
+    parser.add_argument(
+        "--import-results",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="merge another tool's results (SARIF, Bandit JSON, Semgrep JSON) into this scan (repeatable)",
+    )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0: one per core)")
 
 
@@ -107,6 +115,12 @@ def run_scan(
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         raise UsageError(f"no such file or directory: {', '.join(map(str, missing))}")
+    imported = getattr(args, "import_results", [])
+    if imported:
+        from vulnhound.importers.analyzer import ImportedResults
+
+        analyzers = [*(analyzers if analyzers is not None else build_analyzers(config))]
+        analyzers += [ImportedResults(path) for path in imported]
     if sys.stderr.isatty():
         return _scan_with_progress(args, config, analyzers, stages)
     return scan(args.paths, config, analyzers=analyzers, stages=stages)
