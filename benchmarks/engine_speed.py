@@ -93,7 +93,8 @@ def pathological(work: Path) -> list[str]:
     cmd = [str(BIN / "vulnhound"), "scan", str(tree), "-f", "json", "-o", str(out), "--fail-on", "critical", "--max-file-size", "100000000"]
     run = measure(cmd)
     doc = json.loads(out.read_text())
-    skipped = ", ".join(f"{s['path']} ({s['reason']})" for s in doc.get("skipped", [])) or "none"
+    reasons = dict.fromkeys(f"{s['path']} ({s['reason']}: {s['detail']})" for s in doc.get("skipped", []))
+    skipped = "; ".join(reasons) or "none"
     lines = count_lines(tree)
     return [
         "",
