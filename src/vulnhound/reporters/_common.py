@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from vulnhound.findings import Finding, Location, Severity
 from vulnhound.result import ScanResult
@@ -126,3 +127,35 @@ def used_rules(result: ScanResult) -> list[RuleInfo]:
     """The rules that some finding (suppressed ones included) refers to."""
     used = {f.rule_id for f in result.findings}
     return [rule for rule in all_rules(result) if rule.id in used]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How often each pair of models reported the same finding (diagonal: each model's total)."""
+
+    models: tuple[str, ...]
+    matrix: tuple[tuple[int, ...], ...]
+    findings: int
+    threshold: int
+
+
+def agreements(result: ScanResult) -> list[Agreement]:
+    """The consensus agreement matrices analyzers left in ``result.extras``, validated."""
+    found: list[Agreement] = []
+    for key, value in result.extras:
+        if key != "agreement" or not isinstance(value, dict):
+            continue
+        models, matrix = value.get("models"), value.get("matrix")
+        if not (isinstance(models, list) and isinstance(matrix, list) and len(matrix) == len(models)):
+            continue
+        if not all(isinstance(row, list) and len(row) == len(models) for row in matrix):
+            continue
+        found.append(
+            Agreement(
+                tuple(str(m) for m in models),
+                tuple(tuple(int(c) for c in row) for row in matrix),
+                int(value.get("findings", 0)),
+                int(value.get("threshold", 1)),
+            )
+        )
+    return found

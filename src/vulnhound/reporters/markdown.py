@@ -12,6 +12,8 @@ import re
 from vulnhound.findings import Finding
 from vulnhound.reporters._common import (
     SEVERITIES,
+    Agreement,
+    agreements,
     clean,
     files_not_analysed,
     location_text,
@@ -72,6 +74,7 @@ def render_markdown(result: ScanResult, options: ReportOptions) -> str:
         parts.append("### Unused suppressions\n\n" + "\n".join(lines))
     if result.model_usage:
         parts.append(_usage_table(result))
+    parts.extend(_agreement_table(a) for a in agreements(result))
     if result.notes:
         parts.append("### Notes\n\n" + "\n".join(f"- {escape(n)}" for n in result.notes))
     parts.append(
@@ -182,6 +185,18 @@ def _not_analysed(result: ScanResult) -> str:
         )
         lines += ["", f"No vulnerability analysis (no analyzer for the language): {languages}"]
     return "\n".join(lines)
+
+
+def _agreement_table(agreement: Agreement) -> str:
+    rows = [
+        f"### Model agreement (a finding stands when {agreement.threshold} agree)",
+        "",
+        "| | " + " | ".join(code(m) for m in agreement.models) + " |",
+        "| --- |" + " ---: |" * len(agreement.models),
+    ]
+    for model, row in zip(agreement.models, agreement.matrix, strict=True):
+        rows.append(f"| {code(model)} | " + " | ".join(str(c) for c in row) + " |")
+    return "\n".join(rows)
 
 
 def _usage_table(result: ScanResult) -> str:

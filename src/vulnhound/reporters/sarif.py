@@ -16,6 +16,7 @@ from vulnhound.findings import Confidence, Finding, Location, Severity, Suppress
 from vulnhound.reporters._common import (
     SEVERITIES,
     TOOL_NAME,
+    agreements,
     all_rules,
     cwe_number,
     cwe_url,
@@ -261,6 +262,10 @@ def run_properties(result: ScanResult) -> dict[str, Any]:
         "analyzers": list(result.analyzers),
         "durationSeconds": round(result.duration_s, 3) if math.isfinite(result.duration_s) else None,
         "modelUsage": [usage_dict(u) for u in sorted(result.model_usage, key=lambda u: u.model)],
+        "modelAgreement": [
+            {"models": list(a.models), "matrix": [list(r) for r in a.matrix], "threshold": a.threshold}
+            for a in agreements(result)
+        ],
         "notes": list(result.notes),
     }
 

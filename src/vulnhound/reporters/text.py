@@ -18,6 +18,8 @@ from rich.text import Text
 from vulnhound.findings import Finding, Severity
 from vulnhound.reporters._common import (
     SEVERITIES,
+    Agreement,
+    agreements,
     clean,
     files_not_analysed,
     location_text,
@@ -88,6 +90,9 @@ def _blocks(result: ScanResult, options: ReportOptions) -> list[RenderableType]:
     if result.model_usage:
         blocks.append(_heading("Model usage"))
         blocks.append(_usage_table(result))
+    for agreement in agreements(result):
+        blocks.append(_heading(f"Model agreement (a finding stands when {agreement.threshold} agree)"))
+        blocks.append(_agreement_table(agreement))
     blocks.append(Text(""))
     blocks.append(_summary(result))
     return blocks
@@ -186,6 +191,16 @@ def _skip_line(path: str, detail: str, analyzer: str, reason: str = "") -> str:
         parts.append(detail)
     line = ": ".join(parts)
     return f"{line} [{analyzer}]" if analyzer else line
+
+
+def _agreement_table(agreement: Agreement) -> Table:
+    table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 2), header_style="bold")
+    table.add_column("")
+    for model in agreement.models:
+        table.add_column(clean(model), justify="right")
+    for model, row in zip(agreement.models, agreement.matrix, strict=True):
+        table.add_row(Text(clean(model)), *(str(c) for c in row))
+    return table
 
 
 def _usage_table(result: ScanResult) -> Table:
