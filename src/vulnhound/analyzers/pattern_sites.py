@@ -292,7 +292,8 @@ _SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SNAKED: dict[str, str] = {}
 
 
-def _snake(name: str) -> str:
+def snake(name: str) -> str:
+    """``resetToken`` -> ``reset_token`` (memoised)."""
     snaked = _SNAKED.get(name)
     if snaked is None:
         snaked = _SNAKE.sub("_", name).lower()
@@ -321,7 +322,7 @@ def target_names(target: ast.expr) -> tuple[str, ...]:
                 names.append(key.value)
             else:
                 pending.append(node.value)
-    return tuple(_snake(n) for n in names)
+    return tuple(snake(n) for n in names)
 
 
 def target_text(target: ast.expr) -> str | None:
@@ -342,17 +343,19 @@ class Site:
     ``scope`` is the enclosing def/class (for fingerprints); ``names`` are what the value is
     called on its way to a name: assignment targets, keyword and dict keys, callees it is
     passed to, the function it is returned from (snake_case, nearest last); ``toplevel``
-    says the statement runs unconditionally at module level.
+    says the statement runs unconditionally at module level; ``guarded`` says it runs only
+    when a condition that is not constant holds (``if not validate_cert:``).
     """
 
     node: ast.Call | ast.Assign | ast.AnnAssign
     scope: str
     names: tuple[str, ...]
     toplevel: bool
+    guarded: bool = False
 
 
-# A frame is (scope, function, names, toplevel): a plain tuple, as one is made per node.
-_Frame = tuple[str, str, tuple[str, ...], bool]
+# A frame is (scope, function, names, toplevel, guarded): a plain tuple, as one is made per node.
+_Frame = tuple[str, str, tuple[str, ...], bool, bool]
 
 # Nothing below these matters: a Name's ctx, operator tokens.
 _LEAVES = frozenset(
@@ -382,15 +385,15 @@ def _stmt(frame: _Frame, toplevel: bool = False) -> _Frame:
     """The frame a statement is seen in: no names yet (reused when it is already so)."""
     if not frame[2] and frame[3] == toplevel:
         return frame
-    return (frame[0], frame[1], (), toplevel)
+    return (frame[0], frame[1], (), toplevel, frame[4])
 
 
 def _named(frame: _Frame, track: tuple[str, ...] | None, *more: str) -> _Frame:
     """The frame of a value that serves ``more`` names; ``track`` None: names are not kept."""
     if track is None:
         return _stmt(frame)
-    added = tuple(_snake(n) for n in more if n)
-    return (frame[0], frame[1], (frame[2] + added)[-_MAX_NAMES:], False)
+    added = tuple(snake(n) for n in more if n)
+    return (frame[0], frame[1], (frame[2] + added)[-_MAX_NAMES:], False, frame[4])
 
 
 def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iterator[Site]:
@@ -400,13 +403,13 @@ def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iter
     which saves work when no rule asks for them.
     """
     track: tuple[str, ...] | None = () if names else None
-    stack: list[tuple[Any, _Frame]] = [(tree, ("", "", (), True))]
+    stack: list[tuple[Any, _Frame]] = [(tree, ("", "", (), True, False))]
     push = stack.append
     while stack:
         node, frame = stack.pop()
         kind = type(node)
         if kind in _SITES:
-            yield Site(node, frame[0], frame[2], frame[3])
+            yield Site(node, frame[0], frame[2], frame[3], frame[4])
         if kind is ast.Call:
             if track is None:
                 passed = _stmt(frame)
@@ -446,6 +449,8 @@ def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iter
                 sub = _stmt(frame, live)
                 push((node.test, _stmt(frame)))
                 body, orelse = node.body, node.orelse
+            if truth is None and not sub[4]:
+                sub = (sub[0], sub[1], sub[2], sub[3], True)
             if truth is not False:
                 for child in body:
                     push((child, sub))
@@ -454,7 +459,7 @@ def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iter
                     push((child, sub))
         elif kind in _DEFS:
             scope = f"{frame[0]}.{node.name}" if frame[0] else node.name
-            inner = (scope, "" if kind is ast.ClassDef else node.name, (), False)
+            inner = (scope, "" if kind is ast.ClassDef else node.name, (), False, False)
             outer = _stmt(frame)
             for field in _fields(kind):
                 if field != "body":
@@ -481,6 +486,8 @@ def live_sites(tree: ast.Module, facts: ModuleFacts, names: bool = True) -> Iter
                 push((child, rest))
             for child in node.orelse:
                 push((child, rest))
+        elif kind is ast.Attribute and track is not None and type(node.value) is ast.Call:
+            push((node.value, _named(frame, track, node.attr)))  # sha1().digest_size
         elif kind is ast.NamedExpr:
             push((node.value, _named(frame, track, node.target.id)))
         elif kind is ast.Return and node.value is not None:

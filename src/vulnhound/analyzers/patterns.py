@@ -28,10 +28,11 @@ from vulnhound.analyzers.pattern_sites import (
     live_sites,
     module_facts,
     qualify,
+    snake,
     target_text,
 )
 from vulnhound.errors import RuleError
-from vulnhound.findings import Finding, Location
+from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SkipReason, SourceFile
@@ -55,6 +56,13 @@ _MATCH_KEYS = frozenset(
         "min_args",
         "assigned_to_name_matching",
         "assigned_to_name_not_matching",
+        "served_name_not_matching",
+        "context_not_matching",
+        "context_keep_matching",
+        "function_not_containing",
+        "keyword_dict_equals",
+        "keyword_contains",
+        "receiver_bound_to",
     }
 )
 _ASSIGN_KEYS = frozenset(
@@ -161,6 +169,49 @@ class _Names:
 
 
 @dataclass(frozen=True)
+class _Context:
+    """What the code around a value says it is for (an etag, a cache key, a password).
+
+    The context names are the names the value serves, the enclosing functions and classes,
+    and the identifiers in the call's arguments (``md5(password)``). ``served_not`` vetoes
+    on a served name alone (``sha1().digest_size``: nothing is hashed); ``not_matching``
+    vetoes on any context name unless one matches ``keep`` (``cache_password``)."""
+
+    served_not: re.Pattern[str] | None
+    not_matching: re.Pattern[str] | None
+    keep: re.Pattern[str] | None
+
+    def accept(self, call: ast.Call, names: Sequence[str], scope: str) -> bool:
+        if self.served_not and any(self.served_not.search(n) for n in names):
+            return False
+        if self.not_matching is None:
+            return True
+        context = [*names, *(snake(p) for p in scope.split(".") if p), *_argument_names(call)]
+        if not any(self.not_matching.search(n) for n in context):
+            return True
+        return self.keep is not None and any(self.keep.search(n) for n in context)
+
+
+def _argument_names(call: ast.Call) -> list[str]:
+    """Identifiers the arguments are made of: ``password`` in ``md5(password.encode())``."""
+    found: list[str] = []
+    pending: list[ast.AST] = [*call.args, *(k.value for k in call.keywords)]
+    while pending and len(found) < 16:
+        node = pending.pop()
+        if isinstance(node, ast.Name):
+            found.append(snake(node.id))
+        elif isinstance(node, ast.Attribute):
+            found.append(snake(node.attr))
+            pending.append(node.value)
+        elif isinstance(node, ast.Call):
+            pending.extend(node.args)
+            pending.append(node.func)
+        elif isinstance(node, ast.BinOp | ast.JoinedStr | ast.FormattedValue | ast.Subscript):
+            pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+@dataclass(frozen=True)
 class _Matcher:
     exact: frozenset[str]
     suffixes: tuple[str, ...]
@@ -174,6 +225,11 @@ class _Matcher:
     arg_count_below: int | None
     min_args: int | None
     names: _Names | None
+    context: _Context | None
+    function_not_containing: tuple[str, ...]
+    keyword_dict_equals: Mapping[str, Mapping[str, Any]]
+    keyword_contains: Mapping[str, Sequence[Any]]
+    receiver_bound_to: frozenset[str]
     # Words the file must contain for a call to match: all of ``keywords`` (given by name),
     # and all the words of at least one callee pattern.
     keywords: tuple[str, ...] = ()
@@ -190,6 +246,11 @@ class _Matcher:
         if not_matching and not matching:
             raise RuleError(f"{where}: 'assigned_to_name_not_matching' needs 'assigned_to_name_matching'")
         exact, suffixes = _split_patterns(calls)
+        served_not = _regex(table, "served_name_not_matching", where)
+        context_not = _regex(table, "context_not_matching", where)
+        keep = _regex(table, "context_keep_matching", where)
+        if keep and not context_not:
+            raise RuleError(f"{where}: 'context_keep_matching' needs 'context_not_matching'")
         return cls(
             exact=exact,
             suffixes=suffixes,
@@ -203,6 +264,13 @@ class _Matcher:
             arg_count_below=table.get("arg_count_below"),
             min_args=table.get("min_args"),
             names=_Names(matching, not_matching) if matching else None,
+            context=_Context(served_not, context_not, keep) if served_not or context_not else None,
+            function_not_containing=tuple(str(t) for t in table.get("function_not_containing", ())),
+            keyword_dict_equals={
+                str(k): dict(v) for k, v in dict(table.get("keyword_dict_equals", {})).items()
+            },
+            keyword_contains={str(k): list(v) for k, v in dict(table.get("keyword_contains", {})).items()},
+            receiver_bound_to=frozenset(str(c) for c in table.get("receiver_bound_to", ())),
             keywords=tuple(
                 str(k)
                 for k in dict(table.get("keyword_equals", {}))
@@ -233,8 +301,13 @@ class _Matcher:
             return _UNKNOWN  # **kwargs may well set it
         return None
 
+    @property
+    def wants_names(self) -> bool:
+        return self.names is not None or self.context is not None
+
     def matches(self, call: ast.Call, facts: ModuleFacts, names: Sequence[str] = ()) -> bool:
-        """All conditions hold for this call (the callee is checked by the caller)."""
+        """All conditions on the call itself hold (the callee is checked by the caller; the
+        conditions on the code around it by :meth:`surroundings`)."""
         for name, expected in self.keyword_equals.items():
             arg = self._argument(call, name)
             if not isinstance(arg, ast.expr) or facts.value(arg) != expected:
@@ -261,7 +334,105 @@ class _Matcher:
             return False
         if self.min_args is not None and len(call.args) + len(call.keywords) < self.min_args:
             return False
+        for name, entries in self.keyword_dict_equals.items():
+            arg = self._argument(call, name)
+            if not isinstance(arg, ast.Dict) or not _dict_has(arg, entries, facts):
+                return False
+        for name, values in self.keyword_contains.items():
+            arg = self._argument(call, name)
+            if not isinstance(arg, ast.List | ast.Tuple | ast.Set):
+                return False
+            if not any(_same_in(facts.literal(e), values) for e in arg.elts):
+                return False
         return self.names is None or self.names.accept(names)
+
+    def surroundings(self, site: Site, where: _File) -> bool:
+        """The conditions on what is around the call hold: what it serves, where it is."""
+        call = site.node
+        assert isinstance(call, ast.Call)
+        if self.context is not None and not self.context.accept(call, site.names, site.scope):
+            return False
+        if self.function_not_containing:
+            text = where.function_text(call.lineno)
+            if any(t in text for t in self.function_not_containing):
+                return False
+        return not self.receiver_bound_to or where.receiver_in(call, self.receiver_bound_to)
+
+
+def _same_in(value: Any, values: Sequence[Any]) -> bool:
+    return value is not MISSING and any(_same_literal(value, v) for v in values)
+
+
+def _dict_has(node: ast.Dict, entries: Mapping[str, Any], facts: ModuleFacts) -> bool:
+    """A dict literal maps each key of ``entries`` to its literal value (a ``**`` part: unknown)."""
+    if any(k is None for k in node.keys):
+        return False
+    given = {k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)}
+    return all(k in given and _same_in(facts.literal(given[k]), [v]) for k, v in entries.items())
+
+
+class _File:
+    """Facts about the scanned file that only some rules need, computed on first use."""
+
+    def __init__(self, text: str, tree: ast.Module, facts: ModuleFacts) -> None:
+        self._text = text
+        self._tree = tree
+        self._facts = facts
+        self._defs: list[tuple[int, int]] | None = None
+        self._bindings: dict[str, set[str]] | None = None
+
+    def function_text(self, line: int) -> str:
+        """The source of the innermost function around ``line`` (the module outside any)."""
+        if self._defs is None:
+            self._defs = sorted(
+                (n.lineno, n.end_lineno or n.lineno)
+                for n in ast.walk(self._tree)
+                if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+        around = [(s, e) for s, e in self._defs if s <= line <= e]
+        if not around:
+            return self._text
+        start, end = max(around)  # the latest start holding the line is the innermost
+        return "\n".join(self._text.splitlines()[start - 1 : end])
+
+    def receiver_in(self, call: ast.Call, callees: frozenset[str]) -> bool:
+        """The method's receiver is made by one of ``callees``: ``tarfile.open(p).extractall()``,
+        or a name bound anywhere in the file from such a call (``with tarfile.open(p) as t``)
+        or annotated with such a type."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return False
+        receiver = func.value
+        if isinstance(receiver, ast.Call):
+            return self._made_by(receiver.func) in callees
+        if not isinstance(receiver, ast.Name):
+            return False
+        return bool(self.bindings().get(receiver.id, set()) & callees)
+
+    def _made_by(self, node: ast.expr) -> str:
+        name = dotted_name(node)
+        return qualify(name, self._facts.aliases) if name else ""
+
+    def bindings(self) -> dict[str, set[str]]:
+        """Local name -> the callees (or annotations) it is bound from, anywhere in the file."""
+        if self._bindings is None:
+            found: dict[str, set[str]] = {}
+            for node in ast.walk(self._tree):
+                pairs: list[tuple[ast.expr, ast.expr | None]] = []
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                    pairs = [(t, node.value.func) for t in node.targets]
+                elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Call):
+                    if node.optional_vars is not None:
+                        pairs = [(node.optional_vars, node.context_expr.func)]
+                elif isinstance(node, ast.arg) and node.annotation is not None:
+                    pairs = [(ast.Name(node.arg), node.annotation)]
+                elif isinstance(node, ast.AnnAssign):
+                    pairs = [(node.target, node.annotation)]
+                for target, made in pairs:
+                    if isinstance(target, ast.Name) and made is not None:
+                        found.setdefault(target.id, set()).add(self._made_by(made))
+            self._bindings = found
+        return self._bindings
 
 
 @dataclass(frozen=True)
@@ -337,6 +508,9 @@ def compile_rules(rules: Sequence[RuleInfo]) -> list[_Rule]:
         assigns = info.data.get("assign", [])
         if not isinstance(tables, list) or not isinstance(assigns, list) or not (tables or assigns):
             raise RuleError(f"{where}: a patterns rule needs a [[rule.match]] or [[rule.assign]] table")
+        guarded = info.data.get("conditional_confidence")
+        if guarded is not None and guarded not in {c.value for c in Confidence}:
+            raise RuleError(f"{where}: unknown conditional_confidence {guarded!r}")
         compiled.append(
             _Rule(
                 info,
@@ -367,7 +541,7 @@ class _Plan:
             for matcher in rule.matchers:
                 if not matcher.possible(words):
                     continue
-                names = names or matcher.names is not None
+                names = names or matcher.wants_names
                 for name in matcher.exact:
                     calls.setdefault(name.rpartition(".")[2], []).append((name, False, rule, matcher))
                 for suffix in matcher.suffixes:
@@ -431,6 +605,7 @@ class PatternAnalyzer:
         if not plan.calls and not plan.assigns:
             return []
         facts = module_facts(tree)
+        where = _File(source.text, tree, facts)
         found: list[Finding] = []
         for site in live_sites(tree, facts, names=plan.names):
             node = site.node
@@ -443,7 +618,11 @@ class PatternAnalyzer:
             qualified, candidates = plan.candidates(node, facts.aliases)
             reported: set[str] = set()
             for rule, matcher in candidates:
-                if rule.info.id not in reported and matcher.matches(node, facts, site.names):
+                if (
+                    rule.info.id not in reported
+                    and matcher.matches(node, facts, site.names)
+                    and matcher.surroundings(site, where)
+                ):
                     reported.add(rule.info.id)
                     found.append(self._finding(source, site, rule.info, f"call to {qualified}"))
         found.sort(key=lambda f: (f.location.start_line, f.location.start_column, f.rule_id))
@@ -458,11 +637,15 @@ class PatternAnalyzer:
             node.end_lineno or node.lineno,
             (node.end_col_offset or node.col_offset) + 1,
         )
+        confidence = info.confidence
+        guarded = info.data.get("conditional_confidence")
+        if site.guarded and guarded is not None:
+            confidence = Confidence(guarded)
         return Finding(
             rule_id=info.id,
             cwe=info.cwe,
             severity=info.severity,
-            confidence=info.confidence,
+            confidence=confidence,
             message=f"{info.short_description} ({what})",
             location=location,
             analyzers=(NAME,),
