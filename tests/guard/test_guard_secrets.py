@@ -238,6 +238,8 @@ def test_anchored_detectors_find_what_their_regex_finds() -> None:
         'self.tokens["x"] = "hunter2hunter2"; passwd=="with"; auth_key => \'k3yk3yk3y\'',
         "headers = {'Authorization': 'Bearer abcDEF123456ghiJKL789mno', 'X': 'Basic dXNlcjpwYXNzd29yZA=='}",
         "secretsecret = 'a'; token_token_token = 'bbbbbbbb'; PasswordPassword: str = 'cccccc'",
+        "db_pass = 'Xk29vLq8'; dbPass = 'Yk29vLq8'; PW = 'Zk29'; bypass = 'q'; passage = 'r'; upward = 's'",
+        "compass_pw: str = 'Wk29vLq8'; PASSES = 't'; pass\n_pw == 'u1u1u1'",
     ]
     text = "\n".join(lines)
     for det in anchored:

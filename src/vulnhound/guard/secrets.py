@@ -72,6 +72,16 @@ _WORD_RUN = re.compile(r"[A-Z]?[a-z]{3,}|[A-Z]{4,}")
 _PLAIN_WORD = re.compile(r"^[A-Za-z_]+$")
 _HEX = re.compile(r"^[0-9a-fA-F-]+$")
 _DIGEST_PREFIX = re.compile(r"(?i)^(?:sha\d*|md5|blake2[bs]?)[-:]")
+# Unquoted values that are code or data, not credentials: a.b.c, f(x), x[0], numbers.
+_EXPRESSION = re.compile(
+    r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*|.*[()\[\]{}<>,].*", re.DOTALL
+)
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_PASSWORD_WORD = re.compile(r"(?i)pass|pwd|(?<![a-z])pw(?![a-z])")
+_TYPE_NAMES = frozenset(
+    {"str", "bytes", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "any"}
+)
+_IDENTIFIER_SNAKE = re.compile(r"[A-Za-z_][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +124,45 @@ class _Detector:
     extend_name: bool
     requires: tuple[str, ...]
     anchored: bool = False  # every match starts with one of ``requires``
+    languages: frozenset[str] = frozenset()  # empty: every language
+    unquoted: bool = False  # the value is unquoted text (configuration files)
 
 
-def _anchored_matches(detector: _Detector, text: str, lowered: str) -> Iterator[re.Match[str]]:
-    """``detector.regex.finditer(text)`` for ASCII text, trying only where a match may start.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTER_ANY_CASE = re.compile(r"(?i)[a-z]")
+
+
+def offsets_agree(text: str, lowered: str) -> bool:
+    """True when ``lowered`` (``text.lower()``) finds exactly where case-insensitive regexes
+    match ASCII words: same length (one character each), and no non-ASCII character of
+    ``text`` that a case-insensitive regex takes for an ASCII letter (the Kelvin sign, long s).
+    """
+    if text.isascii():
+        return True
+    if len(text) != len(lowered):
+        return False
+    return not any(_ASCII_LETTER_ANY_CASE.match(c) for c in set(_NON_ASCII.findall(text)))
+
+
+def _anchored_matches(
+    detector: _Detector, text: str, lowered: str, aligned: bool | None = None
+) -> Iterator[re.Match[str]]:
+    """``detector.regex.finditer(text)``, trying only where a match may start.
 
     An anchored detector's matches start with one of its ``requires`` words, so the leftmost
-    match from a position is the first of those occurrences where the regex matches.
+    match from a position is the first of those occurrences where the regex matches. They
+    are found in ``lowered`` where its offsets agree with ``text`` (``aligned``, computed
+    when not given); otherwise a case-insensitive look-ahead finds them in ``text`` itself.
     """
     starts: set[int] = set()
-    for word in detector.requires:
-        at = lowered.find(word)
-        while at >= 0:
-            starts.add(at)
-            at = lowered.find(word, at + 1)
+    if aligned if aligned is not None else offsets_agree(text, lowered):
+        for word in detector.requires:
+            at = lowered.find(word)
+            while at >= 0:
+                starts.add(at)
+                at = lowered.find(word, at + 1)
+    else:
+        starts.update(m.start() for m in _starts_regex(detector.requires).finditer(text))
     position = 0
     for start in sorted(starts):
         if start < position:
@@ -136,6 +171,11 @@ def _anchored_matches(detector: _Detector, text: str, lowered: str) -> Iterator[
         if match is not None:
             yield match
             position = match.end()
+
+
+@lru_cache(maxsize=64)
+def _starts_regex(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?i)(?=" + "|".join(re.escape(w) for w in words) + ")")
 
 
 @dataclass(frozen=True)
@@ -163,6 +203,31 @@ def _mixed(value: str) -> bool:
         and any(c.isupper() for c in value)
         and any(c.isdigit() for c in value)
     )
+
+
+def _unquoted_value_ok(value: str, name: str, op: str, strict: bool) -> bool:
+    """An unquoted configuration value that may be a credential.
+
+    Numbers are credentials only for password names (``max_tokens: 4096`` is not), and shell
+    command substitutions (``$(cat file)``) read one. ``strict`` (text of unknown language,
+    where ``password = other_name`` is code): the value must also be random-looking, at least
+    8 characters of letters with digits or symbols, and not an expression (``self.pw``,
+    ``get()``, ``x[0]``) or a snake_case name; or a lower-case word after a colon, which in
+    code could only be an annotation (``password: str``), so one naming no builtin type.
+    """
+    if _NUMBER.fullmatch(value):
+        return bool(_PASSWORD_WORD.search(name))
+    if "$(" in value:
+        return False
+    if not strict:
+        return True
+    if op == ":" and value.isalpha() and value.islower() and value not in _TYPE_NAMES:
+        return True  # YAML "password: hunter"
+    if len(value) < 8 or (_EXPRESSION.fullmatch(value) and not _mixed(value)):
+        return False
+    if _IDENTIFIER_SNAKE.fullmatch(value) or value.startswith("/") or "://" in value:
+        return False
+    return any(c.isalpha() for c in value) and (any(c.isdigit() for c in value) or not value.isalnum())
 
 
 def _extend_left(text: str, start: int) -> str:
@@ -207,12 +272,28 @@ class SecretDetector:
             self._placeholder_exact = frozenset(str(v).lower() for v in placeholders["exact"])
             self._placeholder_regex = tuple(re.compile(r) for r in placeholders["regex"])
             self._name_suffixes = frozenset(str(v).lower() for v in placeholders["name_suffixes"])
+            examples = doc.get("examples", {})
+            self._example_values = frozenset(str(v).lower() for v in examples.get("values", ()))
+            prefixes = "|".join(re.escape(str(v)) for v in examples.get("prefixes", ()))
+            self._example_prefix = re.compile(rf"(?i)^(?:{prefixes})[_.-]") if prefixes else None
+            self._example_words = tuple(str(v).lower() for v in examples.get("words", ()))
+            self._example_users = frozenset(str(v).lower() for v in examples.get("users", ()))
+            self._example_runs = tuple(str(v).lower() for v in examples.get("runs", ()))
+            instructions = "|".join(re.escape(str(v)) for v in examples.get("instruction_prefixes", ()))
+            self._instruction_prefix = (
+                re.compile(rf"(?i)^<?(?:{instructions})[_.-]") if instructions else None
+            )
+            self._instruction_words = tuple(str(v).lower() for v in examples.get("instruction_words", ()))
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise RuleError(f"{origin}: malformed secret detector table: {exc}") from exc
 
     @staticmethod
     def _detector(table: dict[str, Any]) -> _Detector:
-        flags = (re.IGNORECASE if table.get("ignore_case") else 0) | (re.DOTALL if table.get("dotall") else 0)
+        flags = (
+            (re.IGNORECASE if table.get("ignore_case") else 0)
+            | (re.DOTALL if table.get("dotall") else 0)
+            | (re.MULTILINE if table.get("multiline") else 0)
+        )
         group = str(table.get("group", ""))
         return _Detector(
             kind=str(table["kind"]),
@@ -230,6 +311,8 @@ class SecretDetector:
             extend_name=bool(table.get("extend_name", False)),
             requires=tuple(str(w).lower() for w in table.get("requires", ())),
             anchored=bool(table.get("anchored", False)) and bool(table.get("requires")),
+            languages=frozenset(str(v) for v in table.get("languages", ())),
+            unquoted=bool(table.get("unquoted", False)),
         )
 
     @classmethod
@@ -254,12 +337,49 @@ class SecretDetector:
             return True
         return any(r.search(stripped) for r in self._placeholder_regex)
 
+    def is_example(self, value: str) -> bool:
+        """A documentation or test value (``tiger``, ``fake-key``, ``...EXAMPLE``, ``12345678``).
+
+        For reporting only: the ``[examples]`` table of the detector data. Redaction never
+        asks, so example values are still hidden from models.
+        """
+        lowered = value.strip().lower()
+        if lowered in self._example_values or self.is_instruction(value):
+            return True
+        if self._example_prefix is not None and self._example_prefix.match(lowered):
+            return True
+        if any(word in lowered for word in self._example_words):
+            return True
+        # aaaa, abab, 1234, qwerty: counting or typing, not randomness
+        return len(lowered) >= 4 and (
+            len(set(lowered)) <= 2 or any(lowered in run for run in self._example_runs)
+        )
+
+    def is_instruction(self, value: str) -> bool:
+        """A value telling the reader what to write (``your_client_secret``, ``replace-me``)."""
+        if self.is_placeholder(value):
+            return True
+        lowered = value.strip().lower()
+        if self._instruction_prefix is not None and self._instruction_prefix.match(lowered):
+            return True
+        return any(word in lowered for word in self._instruction_words)
+
+    def is_example_user(self, user: str) -> bool:
+        """An account name of documentation examples (``scott`` of ``scott:tiger``)."""
+        return user.strip().lower() in self._example_users
+
     def _name_is_benign(self, name: str) -> bool:
         words = _WORDS.findall(name.rsplit(".", 1)[-1])
         return bool(words) and words[-1].lower() in self._name_suffixes
 
-    def _value_ok(self, detector: _Detector, value: str, name: str, match: re.Match[str]) -> bool:
+    def _value_ok(
+        self, detector: _Detector, value: str, name: str, match: re.Match[str], language: str | None
+    ) -> bool:
         if len(value) < detector.min_length:
+            return False
+        if detector.unquoted and not _unquoted_value_ok(
+            value, name, match.groupdict().get("op") or "", strict=language is None
+        ):
             return False
         groups = match.groupdict()
         if "r" in (groups.get("strprefix") or "").lower():
@@ -282,17 +402,26 @@ class SecretDetector:
                 return False
         return True
 
-    def find_all(self, text: str) -> list[SecretMatch]:
-        """Every match of every detector, overlapping ones included (redaction needs all)."""
+    def find_all(self, text: str, language: str | None = None) -> list[SecretMatch]:
+        """Every match of every detector, overlapping ones included (redaction needs all).
+
+        ``language`` is the file's language when known (the analyzer); ``None`` for text of
+        unknown origin (payloads being redacted), where configuration-file detectors run with
+        stricter values rather than not at all.
+        """
         found: list[SecretMatch] = []
         lowered = text.lower()
-        ascii_text = text.isascii()  # then case-insensitive means ASCII case, offsets agree
+        aligned: bool | None = None  # offsets_agree(text, lowered), computed when first needed
         for detector in self._detectors:
+            if detector.languages and language is not None and language not in detector.languages:
+                continue
             if detector.requires and not any(w in lowered for w in detector.requires):
                 continue
+            if detector.anchored and aligned is None:
+                aligned = offsets_agree(text, lowered)
             matches = (
-                _anchored_matches(detector, text, lowered)
-                if detector.anchored and ascii_text
+                _anchored_matches(detector, text, lowered, aligned)
+                if detector.anchored
                 else detector.regex.finditer(text)
             )
             for match in matches:
@@ -304,7 +433,7 @@ class SecretDetector:
                 name = match.group(detector.name_group) if detector.name_group else ""
                 if name and detector.extend_name:
                     name = _extend_left(text, match.start(detector.name_group)) + name
-                if not value or not self._value_ok(detector, value, name or "", match):
+                if not value or not self._value_ok(detector, value, name or "", match, language):
                     continue
                 found.append(
                     SecretMatch(
@@ -323,10 +452,10 @@ class SecretDetector:
         found.sort(key=lambda m: (m.start, -m.end))
         return found
 
-    def find(self, text: str) -> list[SecretMatch]:
+    def find(self, text: str, language: str | None = None) -> list[SecretMatch]:
         """Non-overlapping matches for reporting: the earliest, then longest, wins a region."""
         chosen: list[SecretMatch] = []
-        for match in self.find_all(text):
+        for match in self.find_all(text, language):
             if chosen and match.start < chosen[-1].end:
                 continue
             chosen.append(match)
