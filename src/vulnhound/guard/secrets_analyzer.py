@@ -24,9 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import io
 import re
-import tokenize
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -139,6 +137,10 @@ _COMMENT_MARKERS: dict[str, tuple[str, ...]] = {
     "html": ("<!--",),
     "xml": ("<!--",),
 }
+_BLOCK_COMMENTS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("javascript", "typescript", "java", "c", "cpp", "go", "php"), ("/*", "*/")),
+    **dict.fromkeys(("html", "xml"), ("<!--", "-->")),
+}
 
 
 def _is_test_path(path: str) -> bool:
@@ -150,40 +152,39 @@ def _norm(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
-def _python_doc_spans(text: str) -> list[tuple[int, int]] | None:
+# Python comments and string literals, left to right (so a '#' in a string is no comment).
+_PY_LEXEME = re.compile(
+    r"(?P<comment>#[^\n]*)"
+    r"|(?P<string>\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''"
+    r"|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')",
+    re.DOTALL,
+)
+_STRING_PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
+_LINE_REST = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
+
+
+def _python_doc_spans(text: str) -> list[tuple[int, int]]:
     """Offsets of comments and of strings that are statements of their own (docstrings).
 
-    ``None`` when the file does not tokenize; then comment lines are found line by line.
+    A lexer of comments and string literals (a regular expression, far cheaper than the
+    tokenizer): a string outside brackets and alone on its lines, with only its prefix before
+    it and at most a comment after it, is documentation.
     """
-    starts = [0]
-    starts.extend(i + 1 for i, c in enumerate(text) if c == "\n")
-
-    def offset(row: int, col: int) -> int:
-        return starts[row - 1] + col if row - 1 < len(starts) else len(text)
-
     spans: list[tuple[int, int]] = []
-    pending: list[tuple[int, int]] = []  # strings of a statement that began with a string
-    statement_start = True
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            kind = token.type
-            if kind == tokenize.COMMENT:
-                spans.append((offset(*token.start), offset(*token.end)))
-            elif kind in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT):
-                continue
-            elif kind == tokenize.STRING and (statement_start or pending):
-                pending.append((offset(*token.start), offset(*token.end)))
-                statement_start = False
-            elif kind in (tokenize.NEWLINE, tokenize.ENDMARKER):
-                spans.extend(pending)
-                pending = []
-                statement_start = True
-            else:
-                pending = []
-                statement_start = False
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    spans.sort()
+    depth = 0  # open brackets: a string alone on its line inside a call is an argument
+    previous = 0
+    for lexeme in _PY_LEXEME.finditer(text):
+        start, end = lexeme.span()
+        code = text[previous:start]
+        previous = end
+        depth += sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+        if lexeme.lastgroup == "comment":
+            spans.append((start, end))
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        before = text[line_start:start].lstrip(" \t")
+        if depth <= 0 and _STRING_PREFIX.fullmatch(before) and _LINE_REST.match(text, end):
+            spans.append((start, end))
     return spans
 
 
@@ -193,21 +194,21 @@ class _Documentation:
     def __init__(self, source: SourceFile) -> None:
         self._source = source
         self._spans: list[tuple[int, int]] | None = None
-        self._tokenized = False
 
     def __contains__(self, offset: int) -> bool:
         text = self._source.text
-        if self._source.language == "python" and not self._tokenized:
-            self._tokenized = True
-            self._spans = _python_doc_spans(text)
-        if self._spans is not None:
+        if self._source.language == "python":
+            if self._spans is None:
+                self._spans = _python_doc_spans(text)
             index = bisect.bisect_right(self._spans, (offset, len(text) + 1)) - 1
             return index >= 0 and self._spans[index][0] <= offset < self._spans[index][1]
-        markers = _COMMENT_MARKERS.get(
-            self._source.language, ("#",) if self._source.language == "python" else ()
-        )
+        language = self._source.language
+        markers = _COMMENT_MARKERS.get(language, ())
         line = text[text.rfind("\n", 0, offset) + 1 : offset].lstrip()
-        return line.startswith(markers) if markers else False
+        if markers and line.startswith(markers):
+            return True
+        block = _BLOCK_COMMENTS.get(language)  # inside /* ... */ or <!-- ... --> (ignoring strings)
+        return block is not None and text.rfind(block[0], 0, offset) > text.rfind(block[1], 0, offset)
 
 
 def _decoded(value: str) -> str | None:
