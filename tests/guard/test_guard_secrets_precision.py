@@ -172,6 +172,7 @@ def test_unknown_language_keeps_code_unredacted_but_finds_random_config_values()
     code = (
         "password = other_password\ntoken = self.token\npassword: Optional[str]\nsecret = get_secret()\n"
         "    password: str\n    token: SecretStr\n    password = generated\n"
+        "    token = _RegExp$exec2[0];\nPOLICY_CREATE_SECRET = 0x00000020\n"
     )
     assert detector.find_all(code) == []
     assert Redactor().redact_text(code).value == code

@@ -76,8 +76,9 @@ _DIGEST_PREFIX = re.compile(r"(?i)^(?:sha\d*|md5|blake2[bs]?)[-:]")
 _EXPRESSION = re.compile(
     r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*|.*[()\[\]{}<>,].*", re.DOTALL
 )
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|0[xX][0-9a-fA-F]+)")
 _PASSWORD_WORD = re.compile(r"(?i)pass|pwd|(?<![a-z])pw(?![a-z])")
+_CODE_PUNCTUATION = re.compile(r"[()\[\]{}<>,;]")  # x[0];  f(a, b)
 _TYPE_NAMES = frozenset(
     {"str", "bytes", "int", "float", "bool", "dict", "list", "tuple", "set", "object", "any"}
 )
@@ -223,7 +224,11 @@ def _unquoted_value_ok(value: str, name: str, op: str, strict: bool) -> bool:
         return True
     if op == ":" and value.isalpha() and value.islower() and value not in _TYPE_NAMES:
         return True  # YAML "password: hunter"
-    if len(value) < 8 or (_EXPRESSION.fullmatch(value) and not _mixed(value)):
+    if (
+        len(value) < 8
+        or _CODE_PUNCTUATION.search(value)
+        or (_EXPRESSION.fullmatch(value) and not _mixed(value))
+    ):
         return False
     if _IDENTIFIER_SNAKE.fullmatch(value) or value.startswith("/") or "://" in value:
         return False
