@@ -17,7 +17,7 @@ from vulnhound.analyzers.interface import AnalysisContext
 from vulnhound.config import Config
 from vulnhound.findings import Finding
 from vulnhound.guard.redact import Redactor
-from vulnhound.guard.secrets import SecretDetector, _anchored_matches
+from vulnhound.guard.secrets import SecretDetector, _anchored_matches, _line_anchored_matches, offsets_agree
 from vulnhound.guard.secrets_analyzer import SecretsAnalyzer
 from vulnhound.rules.catalog import RuleCatalog
 from vulnhound.sources import SourceFile
@@ -261,3 +261,38 @@ def test_anchored_detectors_agree_with_their_regex_on_non_ascii_text() -> None:
             fast = [(m.span(), m.group(0)) for m in _anchored_matches(det, text, text.lower())]
             assert fast == [(m.span(), m.group(0)) for m in det.regex.finditer(text)], (det.kind, text)
     assert any(m.value == "Kelvin1234" for m in detector.find_all(_NON_ASCII[2]))
+
+
+def test_line_anchored_detectors_find_what_their_regex_finds() -> None:
+    detector = SecretDetector.default()
+    line_anchored = [d for d in detector._detectors if d.line_anchored]
+    assert line_anchored  # the shipped data marks the configuration detector
+    pieces = [
+        f"password: {PW}",
+        f"  - DB_PASSWORD={PW}",
+        f"export API_TOKEN={PW}",
+        "# secret = abc123XYZ99",
+        "key: value",
+        "token_type: bearer",
+        "passwords: x",
+        "x = 1 password = y",
+        "pw=Zz9zZz9z",
+        "\u00e9",
+        "\u212aey_token: Kk1Kk1Kk1",
+        " ",
+        "\t",
+        "\r",
+        "=",
+        ":",
+        "secretKey: q1W2e3R4t5",
+    ]
+    rng = random.Random(5)
+    texts = [
+        "\n".join(rng.choice(pieces) + rng.choice(["", " ", "#c"]) for _ in range(8)) for _ in range(400)
+    ]
+    texts += ["password: a\npassword: " + PW, "password: " + PW]  # no final newline
+    for text in texts:
+        lowered = text.lower()
+        for det in line_anchored:
+            fast = list(_line_anchored_matches(det, text, lowered, offsets_agree(text, lowered)))
+            assert [m.span() for m in fast] == [m.span() for m in det.regex.finditer(text)], text

@@ -126,6 +126,7 @@ class _Detector:
     requires: tuple[str, ...]
     anchored: bool = False  # every match starts with one of ``requires``
     languages: frozenset[str] = frozenset()  # empty: every language
+    line_anchored: bool = False  # every match is one line, from its start, holding a ``requires`` word
     unquoted: bool = False  # the value is unquoted text (configuration files)
 
 
@@ -172,6 +173,33 @@ def _anchored_matches(
         if match is not None:
             yield match
             position = match.end()
+
+
+def _line_anchored_matches(
+    detector: _Detector, text: str, lowered: str, aligned: bool
+) -> Iterator[re.Match[str]]:
+    """``detector.regex.finditer(text)`` for a line-anchored detector, trying only line starts.
+
+    Its matches start at a line start and end on that line, which holds one of its
+    ``requires`` words, so only the lines holding one need trying (found in ``lowered``
+    when its offsets agree with ``text``; otherwise every line is tried by the regex).
+    """
+    if not aligned:
+        yield from detector.regex.finditer(text)
+        return
+    starts: set[int] = set()
+    for word in detector.requires:
+        at = lowered.find(word)
+        while at >= 0:
+            starts.add(lowered.rfind("\n", 0, at) + 1)
+            line_end = lowered.find("\n", at)
+            if line_end < 0:
+                break
+            at = lowered.find(word, line_end)
+    for start in sorted(starts):
+        match = detector.regex.match(text, start)
+        if match is not None:
+            yield match
 
 
 @lru_cache(maxsize=64)
@@ -317,6 +345,7 @@ class SecretDetector:
             requires=tuple(str(w).lower() for w in table.get("requires", ())),
             anchored=bool(table.get("anchored", False)) and bool(table.get("requires")),
             languages=frozenset(str(v) for v in table.get("languages", ())),
+            line_anchored=bool(table.get("line_anchored", False)) and bool(table.get("requires")),
             unquoted=bool(table.get("unquoted", False)),
         )
 
@@ -422,13 +451,14 @@ class SecretDetector:
                 continue
             if detector.requires and not any(w in lowered for w in detector.requires):
                 continue
-            if detector.anchored and aligned is None:
+            if (detector.anchored or detector.line_anchored) and aligned is None:
                 aligned = offsets_agree(text, lowered)
-            matches = (
-                _anchored_matches(detector, text, lowered, aligned)
-                if detector.anchored
-                else detector.regex.finditer(text)
-            )
+            if detector.anchored:
+                matches = _anchored_matches(detector, text, lowered, aligned)
+            elif detector.line_anchored and aligned is not None:
+                matches = _line_anchored_matches(detector, text, lowered, aligned)
+            else:
+                matches = detector.regex.finditer(text)
             for match in matches:
                 group = next((g for g in detector.groups if match.group(g) is not None), None)
                 if detector.groups and group is None:
