@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,16 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vulnhound.rules.catalog import normalize_cwe
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATASET = REPO.parent / "shared/datasets/sven-safecoder-python-pairs.jsonl"
-
-
-def normalise_cwe(cwe: str) -> str:
-    """``"CWE-089"`` -> ``"CWE-89"``."""
-    match = re.fullmatch(r"(?i)\s*(?:cwe-)?0*(\d+)\s*", cwe)
-    if match is None:
-        raise ValueError(f"not a CWE id: {cwe!r}")
-    return f"CWE-{int(match.group(1))}"
 
 
 @dataclass(frozen=True)
@@ -63,7 +56,7 @@ def load_samples(path: Path) -> list[Sample]:
                 samples.append(
                     Sample(
                         row["id"],
-                        normalise_cwe(row["cwe"]),
+                        normalize_cwe(row["cwe"]),
                         Path(row["file"]).name or "sample.py",
                         row["vulnerable_code"],
                         row["fixed_code"],
@@ -104,7 +97,7 @@ def scan_code(job: tuple[str, str, bool]) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="sven-") as tmp:
         (Path(tmp) / file_name).write_text(as_module(code), encoding="utf-8")
         result = vulnhound.scan([Path(tmp)], config)
-    cwes = frozenset(normalise_cwe(c) for f in result.active for c in f.cwe)
+    cwes = frozenset(normalize_cwe(c) for f in result.active for c in f.cwe)
     return Outcome(cwes, bool(result.skipped) or result.files_analyzed == 0)
 
 
