@@ -48,10 +48,14 @@ EXTENSIONS: dict[str, str] = {
     ".pem": "pem",
     ".key": "pem",
     ".p8": "pem",
+    # Jupyter notebooks: read as the Python of their cells (see vulnhound.notebooks).
+    ".ipynb": "python",
 }
 
 # Languages that hold data, not code: nobody expects a vulnerability analysis of them.
-DATA_LANGUAGES = frozenset({"yaml", "json", "toml", "ini", "dotenv", "xml", "pem", "dockerfile"})
+DATA_LANGUAGES = frozenset(
+    {"yaml", "json", "toml", "ini", "dotenv", "xml", "pem", "dockerfile", "netrc", "pgpass"}
+)
 
 # Whole file names (no meaningful extension) that hold configuration.
 FILE_NAMES: dict[str, str] = {
@@ -62,7 +66,19 @@ FILE_NAMES: dict[str, str] = {
     "id_dsa": "pem",
     "id_ecdsa": "pem",
     "id_ed25519": "pem",
+    # Credential stores of tools: read for secrets only.
+    ".npmrc": "ini",
+    ".yarnrc": "ini",
+    ".pypirc": "ini",
+    ".netrc": "netrc",
+    "_netrc": "netrc",
+    ".git-credentials": "netrc",
+    ".pgpass": "pgpass",
+    ".dockercfg": "json",
 }
+
+# Every language a file may be read as: what text-only analyzers (secrets, AI directives) take.
+ALL_LANGUAGES: frozenset[str] = frozenset(EXTENSIONS.values()) | frozenset(FILE_NAMES.values())
 
 _SHEBANG = re.compile(rb"^#![ \t]*(?:/usr/bin/env[ \t]+(?:-S[ \t]+)?)?\S*?([A-Za-z]+)[\d.]*(?:[ \t]|$)")
 _INTERPRETERS = {

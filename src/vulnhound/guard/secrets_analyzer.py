@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.guard.secrets import SecretDetector, SecretMatch
-from vulnhound.languages import EXTENSIONS
+from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import SourceFile
 
@@ -309,7 +309,7 @@ class SecretsAnalyzer:
         return NAME
 
     def languages(self) -> frozenset[str]:
-        return frozenset(EXTENSIONS.values())
+        return ALL_LANGUAGES
 
     def rules(self, catalog: RuleCatalog) -> Sequence[RuleInfo]:
         return catalog.for_analyzer(NAME)

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.importers import load_findings
 from vulnhound.importers.paths import PathIndex
-from vulnhound.languages import EXTENSIONS
+from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import SourceFile
 
@@ -36,7 +36,7 @@ class ImportedResults:
         return f"import:{self.path.name}"
 
     def languages(self) -> frozenset[str]:
-        return frozenset(EXTENSIONS.values())
+        return ALL_LANGUAGES
 
     def rules(self, catalog: RuleCatalog) -> Sequence[RuleInfo]:
         return []  # the tool's rule ids are not in the catalogue; reporters describe them

@@ -22,7 +22,7 @@ from typing import Any
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.errors import RuleError
 from vulnhound.findings import Finding, Location
-from vulnhound.languages import EXTENSIONS
+from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo, builtin_rule_files, load_rule_file
 from vulnhound.sources import SourceFile
 
@@ -213,7 +213,7 @@ class DirectiveAnalyzer:
         return NAME
 
     def languages(self) -> frozenset[str]:
-        return frozenset(EXTENSIONS.values())
+        return ALL_LANGUAGES
 
     def rules(self, catalog: RuleCatalog) -> Sequence[RuleInfo]:
         return catalog.for_analyzer(NAME)
