@@ -175,3 +175,38 @@ def test_file_that_crashes_an_analyzer_costs_only_itself(tmp_path: Path, write_t
         assert skip.reason is SkipReason.ANALYZER_ERROR and skip.analyzer
         # The detail names the cause: a caught crash, or the analyzer's own depth guard.
         assert any(word in skip.detail.lower() for word in ("error", "nested", "recursion")), skip.detail
+
+
+def test_hostile_codecs_and_notebooks_cost_only_themselves(tmp_path: Path, write_tree: WriteTree) -> None:
+    """A coding declaration naming a non-text codec, and broken notebooks, next to good files."""
+    notebook = {
+        "nbformat": 4,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "source": ["!pip install x\n", "import hashlib\n", "hashlib.md5(b'')\n"]}
+        ],
+    }
+    root = write_tree(
+        tmp_path / "p",
+        {
+            "good_a.py": GOOD_A,
+            "rot13.py": "# -*- coding: rot13 -*-\nvzcbeg bf\n",
+            "zlib.py": "# coding: zlib\nx = 1\n",
+            "deep.ipynb": '{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "typed.ipynb": json.dumps({"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}),
+            "good.ipynb": json.dumps(notebook),
+        },
+    )
+    result = vulnhound.scan([root], Config())
+    assert {(s.path, s.reason) for s in result.skipped} == {
+        ("rot13.py", SkipReason.DECODE_ERROR),
+        ("zlib.py", SkipReason.DECODE_ERROR),
+        ("deep.ipynb", SkipReason.SYNTAX_ERROR),
+        ("typed.ipynb", SkipReason.DECODE_ERROR),
+    }
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in result.active}
+    assert found == {
+        *((p, n, r) for p, n, r in GOOD_FINDINGS if p == "good_a.py"),
+        ("good.ipynb", 4, "py/weak-hash"),
+    }
+    assert result.files_analyzed == 2

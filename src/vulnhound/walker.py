@@ -44,6 +44,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     ".eggs/",
     "site-packages/",
     ".vulnhound/",
+    ".ipynb_checkpoints/",  # copies of notebooks the tree already has
     # Generated lock files: large, and their hashes look like secrets.
     "package-lock.json",
     "npm-shrinkwrap.json",

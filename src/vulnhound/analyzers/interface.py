@@ -71,6 +71,13 @@ class Analyzer(Protocol):
     An analyzer may set a class attribute ``text_only = True`` when it reads files as plain
     text (secrets, AI-directed comments): files only such analyzers read are reported as
     having had no vulnerability analysis.
+
+    An analyzer may set a class attribute ``per_file = True`` when it analyses each file on
+    its own and iterates over ``files`` once, in order, finishing a file before taking the
+    next: the runner then holds it to ``Config.per_file_timeout`` on every file, interrupting
+    it where it can, and reports an overrun as a TIMEOUT skip of that file alone
+    (see :mod:`vulnhound.analyzers.runner`). Analyzers without it enforce the limit
+    themselves, as the taint engine does.
     """
 
     @property

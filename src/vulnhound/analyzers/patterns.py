@@ -575,6 +575,8 @@ class _Plan:
 class PatternAnalyzer:
     """Matches calls against the data-driven rules of the ``patterns`` analyzer."""
 
+    per_file = True  # one file at a time: the runner holds each to per_file_timeout
+
     @property
     def name(self) -> str:
         return NAME
