@@ -179,7 +179,10 @@ def test_unknown_language_keeps_code_unredacted_but_finds_random_config_values()
     assert [m.value for m in detector.find_all(f"password = {PW}\n")] == [PW]
     # In a configuration file any value counts; in code an unquoted value is an expression.
     assert [m.value for m in detector.find_all("password = hunter\n", "ini")] == ["hunter"]
-    assert detector.find_all("password = hunter\n") == []
+    # Without a language, a bare word counts for a password name on a line that is not indented
+    # (INI, .env, .properties); indented, it is code assigning a variable.
+    assert [m.value for m in detector.find_all("password = hunter\n")] == ["hunter"]
+    assert detector.find_all("def f():\n    password = hunter\n") == []
     assert [m.value for m in detector.find_all("db:\n  password: hunter\n")] == ["hunter"]
     assert detector.find_all(f"password = {PW}\n", "python") == []
 

@@ -17,6 +17,10 @@ analyzer judges each match the detector found (redaction never asks) -- see ``_j
   and plain words on key/token names are low confidence elsewhere;
 - test code is still reported (a key in a fixture leaks with the repository): generic
   credentials at low confidence, key-shaped tokens one step lower than elsewhere.
+
+Output is bounded and the work linear: a snippet quotes at most SNIPPET_CONTEXT characters
+on each side of the match (every secret on it masked, "…" where cut), the same credential
+repeated on a line is one finding, and a line reports at most MAX_PER_LINE findings.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import binascii
 import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.findings import Confidence, Finding, Location
@@ -54,19 +58,57 @@ _LABELS = {
     "password-assignment": "credential",
     "config-assignment": "credential",
     "high-entropy-string": "high-entropy string",
+    "npm-token": "npm token",
+    "pypi-token": "PyPI token",
+    "sendgrid-key": "SendGrid key",
+    "twilio-key": "Twilio API key",
+    "mailgun-key": "Mailgun key",
+    "anthropic-key": "Anthropic API key",
+    "openai-key": "OpenAI API key",
+    "huggingface-token": "Hugging Face token",
+    "service-token": "service token",
+    "telegram-bot-token": "Telegram bot token",
+    "discord-webhook": "Discord webhook URL",
+    "azure-client-secret": "Azure client secret",
+    "url-parameter": "credential in a URL or connection string",
+    "password-argument": "password argument",
+    "cli-password": "password on a command line",
+    "netrc-password": "netrc password",
+    "pgpass-password": "pgpass password",
+    "password-in-text": "password in text",
+    "hex-token": "hex token",
 }
+# A snippet quotes at most this many characters of the line on each side of the match, and
+# at most SNIPPET_MAX characters in all: a minified line must not make a report huge.
+SNIPPET_CONTEXT = 80
+SNIPPET_MAX = 240
+# Findings reported per line, after identical ones (same rule, name and value) are merged:
+# a generated or minified line full of credentials is one problem, not thousands of findings.
+MAX_PER_LINE = 20
 
 
 class _Positions:
-    """Offset -> (line, column), both 1-based."""
+    """Offset -> (line, column), both 1-based, and line bounds, by bisection of line starts."""
 
     def __init__(self, text: str) -> None:
+        self._size = len(text)
         self._starts = [0]
-        self._starts.extend(i + 1 for i, c in enumerate(text) if c == "\n")
+        self._starts.extend(m.end() for m in _NEWLINE.finditer(text))
 
     def at(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._starts, offset) - 1
         return index + 1, offset - self._starts[index] + 1
+
+    def line_start(self, offset: int) -> int:
+        return self._starts[bisect.bisect_right(self._starts, offset) - 1]
+
+    def line_end(self, offset: int) -> int:
+        """Offset of the line break ending ``offset``'s line (the text's length on the last line)."""
+        index = bisect.bisect_right(self._starts, offset)
+        return self._starts[index] - 1 if index < len(self._starts) else self._size
+
+
+_NEWLINE = re.compile("\n")
 
 
 def _message(match: SecretMatch) -> str:
@@ -75,22 +117,48 @@ def _message(match: SecretMatch) -> str:
     return f"Hard-coded {label}{named}: {match.masked()}"
 
 
-def _masked_line(text: str, line_start: int, matches: Sequence[SecretMatch]) -> str:
-    """The line starting at offset ``line_start`` with every secret on it masked: reports
-    quote the code, never the secret."""
-    line_end = text.find("\n", line_start)
-    line_end = len(text) if line_end == -1 else line_end
-    pieces: list[str] = []
-    position = line_start
-    for match in matches:
-        if match.end <= line_start or match.start >= line_end:
-            continue
-        start = max(match.start, line_start)
-        pieces.append(text[position:start])
-        pieces.append(match.masked())
-        position = min(max(match.end, position), line_end)
-    pieces.append(text[position:line_end])
-    return "".join(pieces).strip()
+class _Masks:
+    """Every secret of a file (all detectors, the file's language and none, as redaction
+    finds them), merged, each shown masked: what a snippet may quote around a finding."""
+
+    def __init__(self, text: str, language: str, detector: SecretDetector, reported: Sequence[SecretMatch]):
+        spans = [(m.start, m.end) for m in detector.find_all(text, language)]
+        spans += [(m.start, m.end) for m in detector.find_all(text, None)]
+        spans += [(m.start, m.end) for m in reported]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self._starts = [s for s, _ in merged]
+        self._ends = [e for _, e in merged]
+        self._forms = {(m.start, m.end): m.masked() for m in reported}
+
+    def snippet(self, text: str, match: SecretMatch, line_start: int, line_end: int) -> str:
+        """The code around ``match`` on its line, every secret masked, cut (marked "…") to
+        SNIPPET_CONTEXT characters on each side and SNIPPET_MAX in all."""
+        left = max(line_start, match.start - SNIPPET_CONTEXT)
+        right = min(line_end, match.end + SNIPPET_CONTEXT)
+        # From the first masked span ending after ``left`` (it may start before the window).
+        index = bisect.bisect_right(self._ends, left)
+        pieces: list[str] = []
+        position = left
+        size = 0
+        while index < len(self._starts) and self._starts[index] < right and size <= SNIPPET_MAX:
+            start, end = self._starts[index], self._ends[index]
+            form = self._forms.get((start, end)) or f"{'*' * 8} ({end - start} characters)"
+            pieces += [text[position : max(position, start)], form]
+            size += max(0, start - position) + len(form)
+            position = max(position, end)
+            index += 1
+        if position < right:
+            pieces.append(text[position:right])
+        quoted = "".join(pieces).strip()
+        cut_left, cut_right = left > line_start, max(position, right) < line_end
+        if len(quoted) > SNIPPET_MAX - 2:
+            quoted, cut_right = quoted[: SNIPPET_MAX - 2], True
+        return ("\u2026" if cut_left else "") + quoted + ("\u2026" if cut_right else "")
 
 
 # Kinds whose value is any string in a credential-shaped place: judged on the value.
@@ -102,9 +170,15 @@ _GENERIC = frozenset(
         "basic-auth",
         "bearer-token",
         "high-entropy-string",
+        "url-parameter",
+        "password-argument",
+        "cli-password",
+        "netrc-password",
+        "pgpass-password",
+        "password-in-text",
     }
 )
-_NAMED = frozenset({"password-assignment", "config-assignment"})
+_NAMED = frozenset({"password-assignment", "config-assignment", "url-parameter"})
 _PASSWORD_NAME = re.compile(r"(?i)pass|pwd|(?<![a-z])pw(?![a-z])")
 _TEMPLATE = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-+ #0]*\d*[sdrif]|\{[A-Za-z0-9_.]*(?:![rsa])?(?::[^{}]*)?\}")
 # Letters and separators only: a word, an identifier, a constant or a dotted/kebab name.
@@ -153,17 +227,42 @@ def _norm(text: str) -> str:
 
 
 # Python comments and string literals, left to right (so a '#' in a string is no comment).
+# An unterminated string runs to the end of the text (triple quotes) or of its line: matched
+# once, not retried from every later quote, which would take quadratic time.
 _PY_LEXEME = re.compile(
     r"(?P<comment>#[^\n]*)"
-    r"|(?P<string>\"\"\"(?:\\.|[^\\])*?\"\"\"|'''(?:\\.|[^\\])*?'''"
-    r"|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*')",
+    r"|(?P<string>\"\"\"(?:\\.|[^\\])*?(?:\"\"\"|\\?\Z)|'''(?:\\.|[^\\])*?(?:'''|\\?\Z)"
+    r"|\"(?:\\.|[^\"\\\n])*(?:\"|\\?(?=\n)|\\?\Z)|'(?:\\.|[^'\\\n])*(?:'|\\?(?=\n)|\\?\Z))",
     re.DOTALL,
 )
 _STRING_PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 _LINE_REST = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|$)")
 
 
-def _python_doc_spans(text: str) -> list[tuple[int, int]]:
+class _Lines:
+    """Where each line's first non-blank character is, found once per line (a long line must
+    not be rescanned for every string or secret on it)."""
+
+    def __init__(self, text: str, positions: _Positions) -> None:
+        self._text = text
+        self._positions = positions
+        self._first: dict[tuple[str, int], int] = {}
+
+    def first_non_blank(self, offset: int, blanks: re.Pattern[str]) -> int:
+        """The first character of ``offset``'s line that ``blanks`` does not skip."""
+        key = (blanks.pattern, self._positions.line_start(offset))
+        first = self._first.get(key)
+        if first is None:
+            match = blanks.match(self._text, key[1])
+            first = self._first[key] = match.end() if match else key[1]
+        return first
+
+
+_BLANKS = re.compile(r"[ \t]*")
+_WHITESPACE = re.compile(r"[^\S\n]*")
+
+
+def _python_doc_spans(text: str, lines: _Lines) -> list[tuple[int, int]]:
     """Offsets of comments and of strings that are statements of their own (docstrings).
 
     A lexer of comments and string literals (a regular expression, far cheaper than the
@@ -181,34 +280,61 @@ def _python_doc_spans(text: str) -> list[tuple[int, int]]:
         if lexeme.lastgroup == "comment":
             spans.append((start, end))
             continue
-        line_start = text.rfind("\n", 0, start) + 1
-        before = text[line_start:start].lstrip(" \t")
-        if depth <= 0 and _STRING_PREFIX.fullmatch(before) and _LINE_REST.match(text, end):
+        first = lines.first_non_blank(start, _BLANKS)  # only blanks and a prefix before the string
+        if (
+            depth <= 0
+            and start - first <= 2
+            and _STRING_PREFIX.fullmatch(text, first, start)
+            and _LINE_REST.match(text, end)
+        ):
             spans.append((start, end))
     return spans
+
+
+def _occurrences(text: str, marker: str) -> list[int]:
+    found: list[int] = []
+    at = text.find(marker)
+    while at >= 0:
+        found.append(at)
+        at = text.find(marker, at + 1)
+    return found
 
 
 class _Documentation:
     """Answers "is this offset inside documentation?" for one file, computed on first use."""
 
-    def __init__(self, source: SourceFile) -> None:
+    def __init__(self, source: SourceFile, positions: _Positions) -> None:
         self._source = source
+        self._lines = _Lines(source.text, positions)
         self._spans: list[tuple[int, int]] | None = None
+        self._blocks: tuple[list[int], list[int]] | None = None
 
     def __contains__(self, offset: int) -> bool:
         text = self._source.text
         if self._source.language == "python":
             if self._spans is None:
-                self._spans = _python_doc_spans(text)
+                self._spans = _python_doc_spans(text, self._lines)
             index = bisect.bisect_right(self._spans, (offset, len(text) + 1)) - 1
             return index >= 0 and self._spans[index][0] <= offset < self._spans[index][1]
         language = self._source.language
         markers = _COMMENT_MARKERS.get(language, ())
-        line = text[text.rfind("\n", 0, offset) + 1 : offset].lstrip()
-        if markers and line.startswith(markers):
+        first = min(self._lines.first_non_blank(offset, _WHITESPACE), offset)
+        if any(text.startswith(m, first) and first + len(m) <= offset for m in markers):
             return True
         block = _BLOCK_COMMENTS.get(language)  # inside /* ... */ or <!-- ... --> (ignoring strings)
-        return block is not None and text.rfind(block[0], 0, offset) > text.rfind(block[1], 0, offset)
+        if block is None:
+            return False
+        if self._blocks is None:
+            self._blocks = (_occurrences(text, block[0]), _occurrences(text, block[1]))
+        return self._last_before(self._blocks[0], offset - len(block[0])) > self._last_before(
+            self._blocks[1], offset - len(block[1])
+        )
+
+    @staticmethod
+    def _last_before(starts: list[int], limit: int) -> int:
+        """The last of ``starts`` at most ``limit`` (as ``str.rfind`` ending at offset), or -1."""
+        index = bisect.bisect_right(starts, limit) - 1
+        return starts[index] if index >= 0 else -1
 
 
 def _decoded(value: str) -> str | None:
@@ -238,16 +364,16 @@ def _lower(confidence: Confidence) -> Confidence:
     return Confidence.LOW if confidence is not Confidence.HIGH else Confidence.MEDIUM
 
 
-def _not_a_secret(match: SecretMatch, text: str) -> bool:
+def _not_a_secret(match: SecretMatch, text: str, line_start: int) -> bool:
     """Values in credential-shaped places that name something rather than hide something."""
     value = match.value
     if _TEMPLATE.search(value):
         return True  # a format template: '<%s token: "%s">'
     if match.kind not in _NAMED:
         return False
-    line_start = text.rfind("\n", 0, match.start) + 1
     secretish = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
-    if _COMPARISON.search(text[line_start : match.start]) and not secretish:
+    # (A bounded look back: the comparison operator is just before the quote.)
+    if _COMPARISON.search(text[max(line_start, match.start - 64) : match.start]) and not secretish:
         return True  # parsing code comparing with a keyword: token == "#bygroup"
     norm_value, norm_name = _norm(value), _norm(match.name)
     wordish = bool(_WORDISH.fullmatch(value))
@@ -262,7 +388,12 @@ def _not_a_secret(match: SecretMatch, text: str) -> bool:
 
 
 def _judge(
-    match: SecretMatch, text: str, detector: SecretDetector, in_docs: Callable[[int], bool], in_tests: bool
+    match: SecretMatch,
+    text: str,
+    detector: SecretDetector,
+    in_docs: Callable[[int], bool],
+    in_tests: bool,
+    line_start: int,
 ) -> _Verdict | None:
     """The confidence to report ``match`` at, with the reasons it was lowered; None: not reported."""
     value, kind = match.value, match.kind
@@ -280,7 +411,7 @@ def _judge(
         if in_tests:
             return _Verdict(_lower(match.confidence), ("in test code",))
         return _Verdict(match.confidence, ())
-    if _not_a_secret(match, text):
+    if _not_a_secret(match, text, line_start):
         return None
     documentation = in_docs(match.start)
     if example or (documentation and user and detector.is_example_user(user)):
@@ -300,6 +431,7 @@ class SecretsAnalyzer:
     """Reports hard-coded secrets found by :class:`SecretDetector`."""
 
     text_only = True  # reads every file as text: no vulnerability analysis of the code
+    per_file = True  # one file at a time: the runner holds each to per_file_timeout
 
     def __init__(self, detector: SecretDetector | None = None) -> None:
         self._detector = detector
@@ -323,23 +455,41 @@ class SecretsAnalyzer:
         return AnalyzerOutput(tuple(findings))
 
     def _scan(self, source: SourceFile, detector: SecretDetector, catalog: RuleCatalog) -> list[Finding]:
-        matches = detector.find(source.text, source.language)
+        text = source.text
+        matches = detector.find(text, source.language)
         if not matches:
             return []
-        positions = _Positions(source.text)
-        documentation = _Documentation(source)
+        positions = _Positions(text)
+        documentation = _Documentation(source, positions)
         in_tests = _is_test_path(source.path)
-        found = []
+        masks: _Masks | None = None  # every secret of the file, found when a snippet needs it
+        found: list[Finding] = []
+        seen: set[tuple[int, str, str, str]] = set()  # (line, rule, name, value)
+        per_line: dict[int, int] = {}  # findings kept per line
+        dropped: dict[int, int] = {}  # findings over MAX_PER_LINE per line
+        last_on_line: dict[int, int] = {}  # index in ``found`` of each line's last finding
         for match in matches:
             info = catalog.get(match.rule_id)
             if info is None:
                 continue  # the rule was removed from the catalog: nothing to report it under
-            verdict = _judge(match, source.text, detector, documentation.__contains__, in_tests)
+            line_start = positions.line_start(match.start)
+            verdict = _judge(match, text, detector, documentation.__contains__, in_tests, line_start)
             if verdict is None:
                 continue
             start_line, start_col = positions.at(match.start)
+            key = (start_line, info.id, match.name, match.value)
+            if key in seen:
+                continue  # the same credential again on this line: one finding says it
+            seen.add(key)
+            if per_line.get(start_line, 0) >= MAX_PER_LINE:
+                dropped[start_line] = dropped.get(start_line, 0) + 1
+                continue
+            per_line[start_line] = per_line.get(start_line, 0) + 1
             end_line, end_col = positions.at(match.end)
+            if masks is None:
+                masks = _Masks(text, source.language, detector, matches)
             notes = f" ({', '.join(verdict.notes)})" if verdict.notes else ""
+            last_on_line[start_line] = len(found)
             found.append(
                 Finding(
                     rule_id=info.id,
@@ -350,8 +500,13 @@ class SecretsAnalyzer:
                     location=Location(source.path, start_line, start_col, end_line, end_col),
                     analyzers=(NAME,),
                     context=f"{match.kind}:{match.name}" if match.name else match.kind,
-                    snippet=_masked_line(source.text, match.start - start_col + 1, matches),
+                    snippet=masks.snippet(text, match, line_start, positions.line_end(match.start)),
                     properties=(("secret_kind", match.kind),),
                 )
+            )
+        for line, count in dropped.items():
+            index = last_on_line[line]
+            found[index] = replace(
+                found[index], message=f"{found[index].message} (and {count} more on this line, not listed)"
             )
         return found
