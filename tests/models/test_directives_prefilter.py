@@ -1,14 +1,12 @@
-"""ai-directives skips files and lines by the patterns' literal words, never a matching line."""
+"""ai-directives skips files and lines by the lexicon's words (the gate), never a matching line."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 
 from vulnhound.analyzers.interface import AnalysisContext
 from vulnhound.config import Config
-from vulnhound.models.directives import DirectiveAnalyzer, find_directive, folded, may_match, required_words
+from vulnhound.models.directives import DirectiveAnalyzer, find_directive, gate_positions, lexicon
 from vulnhound.rules.catalog import RuleCatalog, load_rule_file
 from vulnhound.sources import SourceFile
 
@@ -57,10 +55,22 @@ def test_user_patterns_with_anchors_and_lookbehinds_see_single_lines() -> None:
 
 
 def test_files_without_the_words_have_no_findings_and_are_not_searched() -> None:
-    need = required_words(re.compile(r"\bmark\s+(this|all)\s+findings?\s+as\s+false", re.IGNORECASE))
-    assert may_match(need, folded("# Mark this finding as false"))
-    assert not may_match(need, folded("# Mark this finding as true"))
+    # Each term has mandatory words, each one of a few gate words (pieces of its spellings):
+    # a line lacking one of them cannot match the term, and is not read.
+    positions = gate_positions("(ignore|disregard) (all|) (previous|prior) (instructions|rules)")
+    assert [sorted(w for w, _, _ in p) for p in positions] == [
+        ["disregard", "ignore"],
+        ["previous", "prior"],
+        ["instructions", "rules"],
+    ]
+    assert [sorted(p) for p in gate_positions("ki-modell*")] == [
+        [("ki", "word", "ki"), ("kimodell", "prefix", "kimodell")],
+        [("kimodell", "prefix", "kimodell"), ("modell", "prefix", "modell")],
+    ]
+    assert gate_positions("忽略 (之前|以前) (的|) (指令|指示)")[0] == frozenset({("忽略", "substring", "")})
+    assert all(gate_positions(term) for terms in lexicon().terms.values() for term in terms)
     assert lines_found("def mark(): return all(findings)\n") == []
+    assert lines_found("x = 1\n" * 1000) == []
 
 
 def test_find_directive_returns_the_first_matching_line() -> None:
