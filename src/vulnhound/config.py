@@ -44,6 +44,9 @@ class Config:
     # Treat every function parameter as attacker-controlled: for library code and for
     # function-level datasets, where no web framework marks the entry points.
     taint_parameters: bool = False
+    # The most severe finding a model's triage may dismiss; above it a model only annotates
+    # (a critical finding is what injected text would most like to close).
+    triage_dismiss_max: Severity = Severity.HIGH
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
@@ -138,6 +141,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "analyzers": _as_str_list,
     "jobs": _as_int,
     "taint_parameters": _as_bool,
+    "triage_dismiss_max": _as_severity,
 }
 
 # Structured sections (file only), parsed by the subsystem that owns them. Registered

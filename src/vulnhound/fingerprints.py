@@ -22,11 +22,17 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def assign(findings: Iterable[Finding], line_text: dict[tuple[str, int], str]) -> list[Finding]:
+def assign(
+    findings: Iterable[Finding],
+    line_text: dict[tuple[str, int], str],
+    snippets: dict[tuple[str, int], str] | None = None,
+) -> list[Finding]:
     """Return the findings with ``fingerprint``, ``line_hash`` and ``snippet`` filled in.
 
-    ``line_text`` maps (path, line) to that line's source text.
+    ``line_text`` maps (path, line) to that line's source text, which identity hashes;
+    ``snippets`` to the text a report may quote (secrets masked), default the same.
     """
+    quoted = line_text if snippets is None else snippets
     from dataclasses import replace
 
     ordered = sorted(
@@ -49,7 +55,7 @@ def assign(findings: Iterable[Finding], line_text: dict[tuple[str, int], str]) -
                 finding,
                 fingerprint=f"{key[:32]}:{occurrence}",
                 line_hash=f"{line_key}:{line_occurrence}",
-                snippet=finding.snippet or line_text.get((loc.path, loc.start_line), "").strip(),
+                snippet=finding.snippet or quoted.get((loc.path, loc.start_line), "").strip(),
             )
         )
     return out

@@ -20,6 +20,7 @@ from vulnhound.baseline import Baseline, load_baseline
 from vulnhound.config import Config
 from vulnhound.findings import Finding, Location, Suppression, SuppressionKind
 from vulnhound.fingerprints import assign
+from vulnhound.guard.masking import masked_lines
 from vulnhound.languages import DATA_LANGUAGES
 from vulnhound.reader import read_source
 from vulnhound.result import ScanResult
@@ -184,7 +185,16 @@ def scan(
         for f in raw
         if f.location.path in by_path
     }
-    findings = assign(_merge_duplicates(raw, catalog), line_text)
+    # Reports quote the line of each finding: with any secret on it masked.
+    wanted: dict[str, set[int]] = {}
+    for path, number in line_text:
+        wanted.setdefault(path, set()).add(number)
+    snippets = {
+        (path, number): line
+        for path, numbers in wanted.items()
+        for number, line in masked_lines(by_path[path].text, by_path[path].language, numbers).items()
+    }
+    findings = assign(_merge_duplicates(raw, catalog), line_text, snippets)
     for stage in stages:
         staged = stage.run(findings, files, context)
         findings = list(staged.findings)

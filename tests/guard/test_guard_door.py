@@ -20,6 +20,7 @@ from vulnhound.guard.door import Guard, TransportError
 from vulnhound.guard.interface import CodeSpan, ModelEndpoint, OutboundRequest
 from vulnhound.guard.ledger import iter_entries, verify
 from vulnhound.guard.plan import Plan
+from vulnhound.scanner import read_files
 
 AWS_KEY = "AKIAQX3VB7NMKL2P4RT9"
 PEM_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
@@ -123,8 +124,8 @@ def _requests(root: Path, url: str) -> list[OutboundRequest]:
 
 def _guard(root: Path, ledger: Path, *, plan: bool) -> Guard:
     config = load_config(root)
-    texts = [(root / n).read_text(encoding="utf-8") for n in sorted(REPO)]
-    return Guard.from_config(config, root, ledger, plan=plan, prime=texts)
+    _root, files, _skipped = read_files([root], config)
+    return Guard.from_config(config, root, ledger, plan=plan, prime=files)
 
 
 def test_canaries_never_reach_the_server_and_plan_matches_the_run(
@@ -158,13 +159,13 @@ def test_canaries_never_reach_the_server_and_plan_matches_the_run(
 
     blocked = [o for o in outcomes if o.blocked is not None]
     assert len(blocked) == 1 and blocked[0].blocked.kind == "policy"  # type: ignore[union-attr]
-    # The model's answer quoting a placeholder gets the secret back, locally.
+    # The model's answer quoting a placeholder stays a placeholder: no way back to the secret.
     settings = next(
         o for o, r in zip(outcomes, _requests(root, url), strict=True) if r.unit_id == "app/settings.py"
     )
     assert settings.response is not None
     answer = json.loads(settings.response.body)["answer"]
-    assert "<<VH_SECRET_" in answer and guard.restore(answer, settings.restorations) == f"found {AWS_KEY}"
+    assert "<<VH_SECRET_" in answer and not hasattr(guard, "restore")
 
     entries = list(iter_entries(ledger))
     assert [e["decision"] for e in entries].count("sent") == 4

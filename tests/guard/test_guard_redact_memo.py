@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from vulnhound.guard.redact import Redactor
@@ -15,9 +16,9 @@ class CountingDetector:
         self.inner = SecretDetector.default()
         self.scanned: list[str] = []
 
-    def find_all(self, text: str) -> Any:
+    def find_all(self, text: str, language: str | None = None) -> Any:
         self.scanned.append(text)
-        return self.inner.find_all(text)
+        return self.inner.find_all(text, language)
 
 
 def test_a_clean_text_is_scanned_once_and_a_new_text_always() -> None:
@@ -36,14 +37,21 @@ def test_a_clean_text_is_scanned_once_and_a_new_text_always() -> None:
     assert "hunter2!" not in leaked.value and leaked.count == 1
 
 
-def test_a_remembered_clean_text_is_redacted_once_its_secret_is_learnt() -> None:
+@dataclass(frozen=True)
+class _File:
+    path: str
+    text: str
+    language: str = "python"
+    absolute_path: str = "/nowhere"
+
+
+def test_a_remembered_clean_text_is_redacted_once_a_file_reveals_its_secret() -> None:
     redactor = Redactor()
     quoted = 'login("Zq8-hunter-77")'  # no detector fires on a call argument
     assert redactor.redact_text(quoted).value == quoted  # clean: remembered
-    redactor.redact_text('password = "Zq8-hunter-77"')  # learnt from an assignment
+    redactor.prime([_File("settings.py", 'password = "Zq8-hunter-77"')])  # a file scan finds it
     again = redactor.redact_text(quoted)
-    assert "Zq8-hunter-77" not in again.value
-    assert again.restorations == {"<<VH_SECRET_1>>": "Zq8-hunter-77"}
+    assert again.value == 'login("<<VH_SECRET_1>>")'
     # and it stays redacted on later sightings
     assert redactor.redact_text(quoted).value == again.value
 

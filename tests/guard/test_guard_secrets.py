@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -112,30 +113,53 @@ def test_safe_look_alikes_are_not_secrets(line: str) -> None:
     assert Redactor().redact_text(line).value == line
 
 
-def test_placeholders_are_stable_within_a_scan_and_restore() -> None:
+@dataclass(frozen=True)
+class _File:
+    path: str
+    text: str
+    language: str = "python"
+    absolute_path: str = "/nowhere"
+
+
+def test_primed_secrets_keep_one_number_for_the_scan_and_are_never_restored() -> None:
     redactor = Redactor()
+    redactor.prime([_File("b.py", 'password = "hunter2!"'), _File("a.py", 'a = "AKIAQX3VB7NMKL2P4RT9"')])
     first = redactor.redact_text('a = "AKIAQX3VB7NMKL2P4RT9"\npassword = "hunter2!"')
-    second = redactor.redact_text('again("AKIAQX3VB7NMKL2P4RT9")')
-    assert first.value == 'a = "<<VH_SECRET_1>>"\npassword = "<<VH_SECRET_2>>"'
+    second = redactor.redact_text('again("AKIAQX3VB7NMKL2P4RT9")')  # no detector fires on this call
+    assert first.value == 'a = "<<VH_SECRET_1>>"\npassword = "<<VH_SECRET_2>>"'  # a.py first: path order
     assert second.value == 'again("<<VH_SECRET_1>>")'
-    answer = "the key <<VH_SECRET_1>> and <<VH_SECRET_2>> leak; <<VH_SECRET_9>> is unknown"
-    assert (
-        redactor.restore(answer)
-        == "the key AKIAQX3VB7NMKL2P4RT9 and hunter2! leak; <<VH_SECRET_9>> is unknown"
-    )
-    assert redactor.restore("<<VH_SECRET_2>>", first.restorations) == "hunter2!"
-    assert redactor.restore("<<VH_SECRET_2>>", second.restorations) == "<<VH_SECRET_2>>"
+    assert not hasattr(redactor, "restore")
+
+
+def test_a_value_only_a_payload_reveals_is_numbered_within_that_payload() -> None:
+    redactor = Redactor()
+    redactor.prime([_File("a.py", 'a = "AKIAQX3VB7NMKL2P4RT9"')])
+    one = redactor.redact_payload(["token = 'Zq8hunterAB77'", "x('Zq8hunterAB77')"])
+    two = redactor.redact_payload(["token = 'Other9Secret44'"])
+    assert one.value == ["token = '<<VH_SECRET_2>>'", "x('<<VH_SECRET_2>>')"]  # recurs, undetected
+    assert two.value == ["token = '<<VH_SECRET_2>>'"]  # numbered in its own payload: order-free
 
 
 def test_priming_makes_numbering_independent_of_request_order() -> None:
-    files = ['a = "AKIAQX3VB7NMKL2P4RT9"', 'password = "hunter2!"']
+    files = [_File("a.py", 'a = "AKIAQX3VB7NMKL2P4RT9"'), _File("b.py", 'password = "hunter2!"')]
     one, two = Redactor(), Redactor()
     one.prime(files)
-    two.prime(files)
+    two.prime(reversed(files))
     assert (
-        one.redact_text(files[1]).value == two.redact_text(files[1]).value == 'password = "<<VH_SECRET_2>>"'
+        one.redact_text(files[1].text).value
+        == two.redact_text(files[1].text).value
+        == 'password = "<<VH_SECRET_2>>"'
     )
-    assert two.redact_text(files[0]).value == 'a = "<<VH_SECRET_1>>"'
+    assert two.redact_text(files[0].text).value == 'a = "<<VH_SECRET_1>>"'
+
+
+def test_a_files_short_secret_is_hidden_from_payloads_that_carry_the_file() -> None:
+    redactor = Redactor()
+    redactor.prime([_File("conf.ini", "[db]\npassword = owl\n", "ini")])
+    carried = redactor.redact_text("   2 | password = owl\nthe owl flies", ["conf.ini"]).value
+    assert "owl" not in carried.replace("<<", "")
+    # Other payloads keep the plain word: it is no credential-looking value.
+    assert redactor.redact_text("the owl flies").value == "the owl flies"
 
 
 def test_payload_redaction_is_recursive_and_leaves_keys() -> None:
@@ -163,7 +187,8 @@ def test_overlapping_secrets_leave_nothing_behind() -> None:
 def test_unterminated_private_key_is_redacted_to_the_end() -> None:
     text = "key = '''-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\nmore"
     redacted = Redactor().redact_text(text).value
-    assert redacted == "key = '''<<VH_SECRET_1>>"
+    # One placeholder per line: line numbers of the code around it stay right.
+    assert redacted == "key = '''<<VH_SECRET_1>>\n<<VH_SECRET_2>>\n<<VH_SECRET_3>>"
 
 
 def test_analyzer_reports_masked_secrets_in_a_normal_scan(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -60,11 +60,12 @@ def hunting_brain(patterns: dict[str, str]) -> Callable[[str], Answer]:
 
 
 def triage_brain(prompt: str) -> Answer:
-    """False positive when the flagged line says 'usedforsecurity' or 'test only'; else true."""
+    """False positive when the flagged line is marked test only (``test_only`` in the code, or
+    a comment, which triage payloads no longer carry unless the policy keeps them); else true."""
     loc = re.search(r"Location: \S+:(\d+)", prompt)
     line = int(loc.group(1)) if loc else 0
     text = dict(code_lines(prompt)).get(line, "")
-    if "test only" in text or "# safe" in text:
+    if "test only" in text or "test_only" in text or "# safe" in text:
         return {
             "verdict": "false_positive",
             "rationale": f"line {line} is marked test only",

@@ -1,20 +1,24 @@
 """The guard: the one door from vulnhound to the network.
 
-For every request: refuse a model whose zone the policy does not know; block code whose
-data class may not reach the model's zone; redact secrets in every string of the payload;
-serialise once (the hashed bytes are the sent bytes); enforce the per-zone byte budget;
-write the ledger entry; and only then, outside plan mode, send. The HTTP client is
-created here, lazily, on the first real send, and nowhere else in vulnhound.
+For every request: refuse a model whose zone the policy does not know; class each span of
+code by the real path of its file relative to the policy root and block code whose class
+may not reach the model's zone; redact secrets in every string of the payload (what the
+file scans found in the files it carries, whatever its form, and what the detectors find
+in the payload itself); serialise once (the hashed bytes are the sent bytes); enforce the
+per-zone byte budget; write the ledger entry, naming real paths; and only then, outside
+plan mode, send, within a whole-request deadline and a cap on the answer's size. The HTTP
+client is created here, lazily, on the first real send, and nowhere else in vulnhound.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -22,6 +26,13 @@ from urllib.parse import urlsplit
 import httpx
 
 from vulnhound.errors import VulnhoundError
+from vulnhound.guard.http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ResponseTooLarge,
+    deadline,
+    http_transport,
+    read_capped,
+)
 from vulnhound.guard.interface import (
     Blocked,
     CodeSpan,
@@ -33,11 +44,12 @@ from vulnhound.guard.interface import (
 )
 from vulnhound.guard.ledger import DEFAULT_LEDGER, Ledger
 from vulnhound.guard.policy import Policy, policy_of
-from vulnhound.guard.redact import Redactor
+from vulnhound.guard.redact import Redactor, Source
 
 if TYPE_CHECKING:
     from vulnhound.config import Config
 
+PLACEHOLDER_BYTES = b"<<VH_SECRET_"
 BYTES_PER_TOKEN = 4  # a rough, model-independent estimate for plans and budgets
 BASE_HEADERS = {
     "accept": "application/json",
@@ -49,7 +61,8 @@ DEFAULT_CONNECTIONS = 64
 
 
 class TransportError(VulnhoundError):
-    """The request may have left but no response came: ``kind`` is timeout, connect or dropped.
+    """The request may have left but no usable response came: ``kind`` is timeout, connect,
+    dropped or too-large (an answer over the size limit: retrying would not help).
 
     Raised after the ledger entry is written; the model layer decides whether to retry.
     """
@@ -58,6 +71,10 @@ class TransportError(VulnhoundError):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
         self.detail = detail
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind != "too-large"
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,14 @@ class SentRequest:
     bytes: int
     redactions: int
     sha256: str
+
+    @property
+    def repair(self) -> bool:
+        """A follow-up asking a model to fix its answer: no plan can foresee it."""
+        return self.purpose.endswith(REPAIR_SUFFIX)
+
+
+REPAIR_SUFFIX = "-repair"
 
 
 def estimate_tokens(size: int) -> int:
@@ -119,6 +144,8 @@ class Guard:
         transport: httpx.BaseTransport | None = None,
         redactor: Redactor | None = None,
         connections: int | None = None,
+        scan_root: Path | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.policy = policy or Policy.default()
         # Every connection a run may have in flight is kept alive: with httpx's default of
@@ -128,11 +155,14 @@ class Guard:
         self.ledger = ledger
         self.plan = plan
         self.redactor = redactor or Redactor()
+        self.scan_root = Path(os.path.realpath(scan_root)) if scan_root is not None else None
+        self.max_response_bytes = max_response_bytes
         self._transport = transport
         self._client: httpx.BaseTransport | None = None
         self._urls: dict[str, httpx.URL] = {}
         self._lock = threading.Lock()
         self._zone_bytes: dict[str, int] = {}
+        self._real: dict[str, str] = {}  # scan path -> where the file really is
         self.planned: list[PlannedRequest] = []
         self.blocked: list[BlockedRequest] = []
         self.sent: list[SentRequest] = []
@@ -146,29 +176,71 @@ class Guard:
         *,
         plan: bool = False,
         transport: httpx.BaseTransport | None = None,
-        prime: Iterable[str] = (),
+        prime: Iterable[Source] = (),
         connections: int | None = None,
     ) -> Guard:
         """The guard of a scan: the configured policy, the ledger (default
-        ``<root>/.vulnhound/ledger.jsonl``), and secrets numbered from ``prime`` (the scanned
-        files' texts in path order) so that payloads are the same in plan and real runs."""
+        ``<root>/.vulnhound/ledger.jsonl``, checked against its head before anything is
+        sent), and the secrets of ``prime`` (the scanned files), numbered in path order so
+        that payloads are the same in plan and real runs."""
         ledger = Ledger(ledger_path if ledger_path is not None else Path(root) / DEFAULT_LEDGER)
-        guard = cls(policy_of(config.policy), ledger, plan=plan, transport=transport, connections=connections)
-        guard.redactor.prime(prime)
+        ledger.check()
+        guard = cls(
+            policy_of(config.policy),
+            ledger,
+            plan=plan,
+            transport=transport,
+            connections=connections,
+            scan_root=root,
+        )
+        guard.prime(prime)
         return guard
+
+    def prime(self, files: Iterable[Source]) -> None:
+        """Learn the scanned files: their secrets, and where each really is on disk."""
+        chosen = list(files)
+        self.redactor.prime(chosen)
+        for source in chosen:
+            self._locate(source)
+
+    def _locate(self, source: Source) -> None:
+        real = os.path.realpath(source.absolute_path)
+        with self._lock:
+            self._real[source.path] = real
+
+    def repo_path(self, path: str) -> str:
+        """The path a scanned file is classed and recorded under: its real path (links and
+        ``..`` resolved) relative to the policy root."""
+        with self._lock:
+            real = self._real.get(path)
+        if real is None:
+            base = self.scan_root if self.scan_root is not None else Path.cwd()
+            real = os.path.realpath(base / path)
+        return self.policy.locate(real, self.scan_root)
 
     def check_endpoint(self, endpoint: ModelEndpoint) -> str:
         """Raise ConfigError for a model without a zone or with an unlisted one."""
         return self.policy.check_endpoint_zone(endpoint.name, endpoint.zone)
 
-    def redact_text(self, text: str) -> tuple[str, Mapping[str, str]]:
-        result = self.redactor.redact_text(text)
-        return str(result.value), result.restorations
+    def permits(self, path: str, zone: str) -> bool:
+        """May code of the scanned file at ``path`` reach ``zone``?"""
+        return self.policy.allows(self.repo_path(path), zone)
 
-    def restore(self, text: str, restorations: Mapping[str, str] | None = None) -> str:
-        return self.redactor.restore(text, restorations)
+    def strips_comments(self, purpose: str) -> bool:
+        return purpose in self.policy.strip_comments
 
-    def _record(self, request: OutboundRequest, decision: str, **fields: Any) -> None:
+    def redact_text(self, text: str, paths: Sequence[str] = ()) -> str:
+        return str(self.redactor.redact_text(text, paths).value)
+
+    def redact_source(self, source: Source) -> str:
+        """The file as models may see it; also learns where it really is, so that requests
+        built from it are classed by its real path whatever root the scan used."""
+        self._locate(source)
+        return self.redactor.redact_source(source)
+
+    def _record(
+        self, request: OutboundRequest, spans: Sequence[CodeSpan], decision: str, **fields: Any
+    ) -> None:
         if self.ledger is None:
             return
         self.ledger.append(
@@ -179,7 +251,7 @@ class Guard:
                 "endpoint_host": _host(request.endpoint.url),
                 "purpose": request.purpose,
                 "unit_id": request.unit_id,
-                "files": _files(request.spans),
+                "files": _files(spans),
                 "bytes": fields.get("bytes", 0),
                 "sha256": fields.get("sha256"),
                 "redactions": fields.get("redactions", 0),
@@ -187,11 +259,11 @@ class Guard:
             }
         )
 
-    def _block(self, request: OutboundRequest, reason: str, kind: str, **fields: Any) -> GuardOutcome:
-        self._record(request, "blocked", reason=reason, **fields)
-        item = BlockedRequest(
-            request.endpoint, request.unit_id, request.purpose, tuple(request.spans), reason, kind
-        )
+    def _block(
+        self, request: OutboundRequest, spans: tuple[CodeSpan, ...], reason: str, kind: str, **fields: Any
+    ) -> GuardOutcome:
+        self._record(request, spans, "blocked", reason=reason, **fields)
+        item = BlockedRequest(request.endpoint, request.unit_id, request.purpose, spans, reason, kind)
         with self._lock:
             self.blocked.append(item)
         return GuardOutcome(blocked=Blocked(reason=reason, kind=kind))
@@ -199,13 +271,17 @@ class Guard:
     def send(self, request: OutboundRequest, timeout_s: float) -> GuardOutcome:
         endpoint = request.endpoint
         zone = self.check_endpoint(endpoint)
-        violation = self.policy.violation((s.path for s in request.spans), zone)
+        # Each span is classed, and recorded, by where its file really is.
+        spans = tuple(replace(s, path=self.repo_path(s.path)) for s in request.spans)
+        violation = self.policy.violation((s.path for s in spans), zone)
         if violation is not None:
-            return self._block(request, violation, "policy")
+            return self._block(request, spans, violation, "policy")
 
-        redaction = self.redactor.redact_payload(request.payload)
+        redaction = self.redactor.redact_payload(request.payload, [s.path for s in request.spans])
         body = serialise(redaction.value)
         digest = hashlib.sha256(body).hexdigest()
+        # Secrets hidden here and those the model layer's file views hid already.
+        hidden = body.count(PLACEHOLDER_BYTES)
         size = len(body)
         limit = self.policy.byte_limit(zone)
         with self._lock:
@@ -216,16 +292,16 @@ class Guard:
         if over:
             reason = f"budget: {size} bytes would pass the {limit}-byte limit for zone '{zone}' ({used} used)"
             return self._block(
-                request, reason, "budget-bytes", bytes=size, sha256=digest, redactions=redaction.count
+                request, spans, reason, "budget-bytes", bytes=size, sha256=digest, redactions=hidden
             )
 
-        spans = tuple(request.spans)
         self._record(
             request,
+            spans,
             "planned" if self.plan else "sent",
             bytes=size,
             sha256=digest,
-            redactions=redaction.count,
+            redactions=hidden,
         )
         if self.plan:
             planned = PlannedRequest(
@@ -235,19 +311,20 @@ class Guard:
                 spans=spans,
                 bytes=size,
                 estimated_tokens=estimate_tokens(size),
-                redactions=redaction.count,
+                redactions=hidden,
                 sha256=digest,
+                fallback=request.fallback,
             )
             with self._lock:
                 self.planned.append(planned)
-            return GuardOutcome(planned=planned, restorations=redaction.restorations)
+            return GuardOutcome(planned=planned)
 
         with self._lock:
             self.sent.append(
-                SentRequest(endpoint, request.unit_id, request.purpose, spans, size, redaction.count, digest)
+                SentRequest(endpoint, request.unit_id, request.purpose, spans, size, hidden, digest)
             )
-        response = self._perform(request, body, timeout_s, digest)
-        return GuardOutcome(response=response, restorations=redaction.restorations)
+        response = self._perform(request, spans, body, timeout_s, digest)
+        return GuardOutcome(response=response)
 
     def _http(self) -> httpx.BaseTransport:
         """The only HTTP connection pool in vulnhound, created on the first real send.
@@ -258,10 +335,7 @@ class Guard:
         """
         with self._lock:
             if self._client is None:
-                limits = httpx.Limits(
-                    max_connections=self.connections, max_keepalive_connections=self.connections
-                )
-                self._client = self._transport or httpx.HTTPTransport(limits=limits, trust_env=False)
+                self._client = self._transport or http_transport(self.connections)
             return self._client
 
     def _url(self, url: str) -> httpx.URL:
@@ -274,8 +348,14 @@ class Guard:
         return parsed
 
     def _perform(
-        self, request: OutboundRequest, body: bytes, timeout_s: float, digest: str
+        self,
+        request: OutboundRequest,
+        spans: tuple[CodeSpan, ...],
+        body: bytes,
+        timeout_s: float,
+        digest: str,
     ) -> InboundResponse:
+        """Send and read the answer within ``timeout_s`` in all, at most ``max_response_bytes``."""
         outbound = httpx.Request(
             request.method,
             self._url(request.endpoint.url),
@@ -284,23 +364,31 @@ class Guard:
             extensions={"timeout": httpx.Timeout(timeout_s).as_dict()},
         )
         started = time.perf_counter()
+        name = request.endpoint.name
+
+        def failed(kind: str, exc: Exception) -> None:
+            detail = f"transport {kind}: {type(exc).__name__}"
+            self._record(request, spans, "failed", bytes=len(body), sha256=digest, reason=detail)
+
         try:
-            response = self._http().handle_request(outbound)
-            try:
-                content = response.read()
-            finally:
-                response.close()  # the connection goes back to the pool
+            with deadline(timeout_s) as until:
+                response = self._http().handle_request(outbound)
+                try:
+                    content = read_capped(response, self.max_response_bytes, until)
+                finally:
+                    response.close()  # the connection goes back to the pool
         except httpx.TimeoutException as exc:
-            self._failed(request, "timeout", exc, digest, len(body))
-            raise TransportError(
-                "timeout", f"{request.endpoint.name}: no answer within {timeout_s:g}s"
-            ) from exc
+            failed("timeout", exc)
+            raise TransportError("timeout", f"{name}: no complete answer within {timeout_s:g}s") from exc
         except httpx.ConnectError as exc:
-            self._failed(request, "connect", exc, digest, len(body))
-            raise TransportError("connect", f"{request.endpoint.name}: {exc}") from exc
+            failed("connect", exc)
+            raise TransportError("connect", f"{name}: {exc}") from exc
         except httpx.TransportError as exc:  # read/write errors, protocol errors: a dropped connection
-            self._failed(request, "dropped", exc, digest, len(body))
-            raise TransportError("dropped", f"{request.endpoint.name}: {type(exc).__name__}: {exc}") from exc
+            failed("dropped", exc)
+            raise TransportError("dropped", f"{name}: {type(exc).__name__}: {exc}") from exc
+        except ResponseTooLarge as exc:
+            failed("too-large", exc)
+            raise TransportError("too-large", f"{name}: {exc}") from exc
         return InboundResponse(
             status=response.status_code,
             headers=dict(response.headers),
@@ -319,10 +407,6 @@ class Guard:
                     self._headers[key] = headers
         return headers
 
-    def _failed(self, request: OutboundRequest, kind: str, exc: Exception, digest: str, size: int) -> None:
-        detail = f"transport {kind}: {type(exc).__name__}"
-        self._record(request, "failed", bytes=size, sha256=digest, reason=detail)
-
     def close(self) -> None:
         with self._lock:
             client, self._client = self._client, None
@@ -335,9 +419,11 @@ class Guard:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def sent_hashes(self) -> list[str]:
+    def sent_hashes(self, *, repairs: bool = False) -> list[str]:
+        """Hashes of the payloads sent; repair rounds (answers to a model's bad answer) only
+        when asked, since no plan can foresee them."""
         with self._lock:
-            return [s.sha256 for s in self.sent]
+            return [s.sha256 for s in self.sent if repairs or not s.repair]
 
     def planned_hashes(self) -> list[str]:
         with self._lock:

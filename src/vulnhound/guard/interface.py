@@ -9,8 +9,11 @@ through its transport. Nothing else in vulnhound opens a socket.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from vulnhound.sources import SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +40,10 @@ class OutboundRequest:
 
     ``payload`` is the JSON body as data: the guard redacts secrets in every string value,
     then serialises it itself, so the bytes it hashes into the ledger are the bytes sent.
-    ``spans`` says which scanned code the payload contains, for policy and ledger.
-    ``headers`` may hold credentials: they are sent but never recorded.
+    ``spans`` says which scanned code the payload contains (paths as the scan names them),
+    for policy, redaction and ledger. ``headers`` may hold credentials: they are sent but
+    never recorded. ``fallback`` marks a request to a model further down a fallback chain
+    (plan mode lists those too: a real run sends them when the first model fails).
     """
 
     endpoint: ModelEndpoint
@@ -46,8 +51,9 @@ class OutboundRequest:
     headers: Mapping[str, str]
     payload: Mapping[str, Any]
     spans: Sequence[CodeSpan]
-    purpose: str  # "triage", "hunt", "check"
+    purpose: str  # "triage", "hunt", "check"; "...-repair" for a repair round
     unit_id: str = ""
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,17 +84,20 @@ class PlannedRequest:
     estimated_tokens: int
     redactions: int
     sha256: str
+    fallback: bool = False
 
 
 @dataclass
 class GuardOutcome:
-    """What came back from :meth:`EgressDoor.send`: a response, a refusal, or a plan entry."""
+    """What came back from :meth:`EgressDoor.send`: a response, a refusal, or a plan entry.
+
+    There is no way back from placeholders to secrets: a model's answer is model text, and
+    a secret put back into it would end up in reports.
+    """
 
     response: InboundResponse | None = None
     blocked: Blocked | None = None
     planned: PlannedRequest | None = None
-    # placeholder -> original secret, to restore secrets the model quotes back
-    restorations: Mapping[str, str] = field(default_factory=dict)
 
 
 class EgressDoor(Protocol):
@@ -97,6 +106,18 @@ class EgressDoor(Protocol):
         :class:`TransportError` from the guard module, after the ledger entry is written."""
         ...
 
-    def redact_text(self, text: str) -> tuple[str, Mapping[str, str]]:
-        """Replace secrets in one string with stable placeholders; returns the mapping."""
+    def redact_text(self, text: str, paths: Sequence[str] = ()) -> str:
+        """``text`` with secrets replaced, including those of the scanned files at ``paths``."""
+        ...
+
+    def redact_source(self, source: SourceFile) -> str:
+        """A scanned file as models may see it: secrets replaced in place, lines kept."""
+        ...
+
+    def permits(self, path: str, zone: str) -> bool:
+        """May code of the scanned file at ``path`` reach ``zone``?"""
+        ...
+
+    def strips_comments(self, purpose: str) -> bool:
+        """Do payloads for ``purpose`` carry code without comments and docstrings?"""
         ...

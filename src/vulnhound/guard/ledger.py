@@ -11,7 +11,12 @@ consistent history: copy the head hash somewhere the scanner cannot write (CI lo
 a ticket) to close that gap.
 
 Appends hold a thread lock and an exclusive ``fcntl.flock`` on the ledger file, and read
-the chain's tail from the file itself, so several processes can share one ledger.
+the chain's tail from the file itself, so several processes can share one ledger. Before
+adding anything an append checks the tail against the head file and refuses when they
+disagree: a ledger truncated or deleted (head kept), or a head deleted, would otherwise be
+laundered by the next entry into a chain that verifies. The one disagreement that is
+healed is a crash between the two writes: exactly one entry more than the head, chained
+to the head's hash (nothing is hidden by accepting it).
 """
 
 from __future__ import annotations
@@ -89,7 +94,8 @@ class Ledger:
                 with self.path.open("a+b") as handle:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                     try:
-                        seq, prev = self._tail(handle)
+                        seq, prev, before = self._tail(handle)
+                        self._check_head(seq, prev, before)
                         entry: dict[str, Any] = {name: fields.get(name) for name in ENTRY_FIELDS}
                         entry["time"] = fields.get("time") or now_iso()
                         entry["seq"] = seq + 1
@@ -108,12 +114,65 @@ class Ledger:
                 raise LedgerError(f"{self.path}: cannot append to ledger: {exc.strerror or exc}") from exc
             return entry
 
-    def _tail(self, handle: Any) -> tuple[int, str]:
-        """(seq, hash) of the last entry, read from the file under the lock."""
+    def check(self) -> None:
+        """Raise LedgerError now if the next append would be refused (before a scan starts)."""
+        if not self.path.exists():
+            self._check_head(0, GENESIS, None)
+            return
+        try:
+            with self.path.open("rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+                try:
+                    seq, prev, before = self._tail(handle)
+                    self._check_head(seq, prev, before)
+                finally:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        except OSError as exc:
+            raise LedgerError(f"{self.path}: cannot read ledger: {exc.strerror or exc}") from exc
+
+    def _check_head(self, seq: int, last_hash: str, last_prev: str | None) -> None:
+        """Refuse to continue a ledger that does not end where its head file says."""
+        head_file = head_path(self.path)
+        advice = (
+            "run 'vulnhound audit verify' on it, keep it as evidence, and start a new ledger "
+            "(--ledger PATH) before sending more requests"
+        )
+        try:
+            head = json.loads(head_file.read_text(encoding="utf-8"))
+            count, head_hash = int(head["count"]), str(head["last_hash"])
+        except FileNotFoundError:
+            if seq == 0:
+                return  # a new ledger
+            raise LedgerError(
+                f"{self.path}: refusing to append: the head file {head_file.name} is missing, so "
+                f"entries cut from the end could not be detected; {advice}"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LedgerError(
+                f"{self.path}: refusing to append: head file {head_file.name} is unreadable ({exc}); {advice}"
+            ) from exc
+        if count == seq and head_hash == last_hash:
+            return
+        if seq == count + 1 and last_prev == head_hash:
+            return  # the last append crashed before its head write: the chain is whole
+        if seq < count:
+            problem = (
+                f"the ledger ends after {seq} entries but its head records {count} (truncated or deleted)"
+            )
+        elif seq > count:
+            problem = (
+                f"the ledger has {seq} entries but its head records {count} (entries added outside vulnhound)"
+            )
+        else:
+            problem = "the last entry's hash differs from the head file (ledger rewritten)"
+        raise LedgerError(f"{self.path}: refusing to append: {problem}; {advice}")
+
+    def _tail(self, handle: Any) -> tuple[int, str, str | None]:
+        """(seq, hash, prev) of the last entry, read from the file under the lock."""
         handle.seek(0, os.SEEK_END)
         size = handle.tell()
         if size == 0:
-            return 0, GENESIS
+            return 0, GENESIS, None
         chunk = 4096
         data = b""
         position = size
@@ -133,7 +192,7 @@ class Ledger:
         last = data[:-1].rsplit(b"\n", 1)[-1]
         try:
             entry = json.loads(last)
-            return int(entry["seq"]), str(entry["hash"])
+            return int(entry["seq"]), str(entry["hash"]), str(entry["prev"])
         except (ValueError, KeyError, TypeError) as exc:
             raise LedgerError(f"{self.path}: the last ledger entry is unreadable ({exc})") from exc
 

@@ -3,11 +3,15 @@
 Zones are listed most trusted first; each data class names the least trusted zone its
 code may reach (``max_zone``). A file belongs to every class whose ``paths`` match it and
 takes the most restrictive one; a file matching none is in ``default_class``. Paths are
-gitignore-style globs relative to the scan root, matched with pathspec like the walker.
+gitignore-style globs relative to the policy's ``root``: the directory of the file that
+defines the policy (or its ``root`` key), never the scan target, so that scanning
+``restricted/`` itself, a single file in it, ``app/../restricted`` or a link into it
+classes the code by where it really is (see :meth:`Policy.locate`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +25,8 @@ from vulnhound.errors import ConfigError
 DEFAULT_ZONES: tuple[str, ...] = ("local", "private-cloud", "domestic-cloud", "foreign-cloud")
 DEFAULT_CLASS = "internal"
 
-_POLICY_KEYS = ("zones", "default_class", "max_bytes_per_scan", "classes")
+_POLICY_KEYS = ("zones", "default_class", "max_bytes_per_scan", "classes", "root", "strip_comments")
+PURPOSES = ("triage", "hunt")
 _CLASS_KEYS = ("paths", "max_zone")
 
 
@@ -54,6 +59,12 @@ class Policy:
     classes: Mapping[str, DataClass] = field(default_factory=dict)
     max_bytes_per_scan: Mapping[str, int] = field(default_factory=dict)
     source: str = "default policy"
+    # Where class paths start: the real directory of the policy file. None (a policy built
+    # in code, or the default): the scan root the guard is given.
+    root: Path | None = None
+    # Purposes whose payloads carry code without comments and docstrings: text written
+    # for readers is where injected instructions hide.
+    strip_comments: tuple[str, ...] = ("triage",)
 
     @classmethod
     def default(cls) -> Policy:
@@ -79,6 +90,17 @@ class Policy:
                 f"(zones: {listed})"
             )
         return zone
+
+    def locate(self, real_path: str | Path, scan_root: Path | None = None) -> str:
+        """The path that classes a file: its real path (links and ``..`` resolved) relative
+        to the policy root, POSIX; an absolute path when the file lies outside the root."""
+        real = Path(os.path.realpath(real_path))
+        base = self.root if self.root is not None else scan_root
+        if base is not None:
+            base = Path(os.path.realpath(base))
+            if real == base or base in real.parents:
+                return real.relative_to(base).as_posix()
+        return real.as_posix()
 
     def classify(self, path: str) -> DataClass:
         """The most restrictive class matching ``path`` (ties: class name order), else the default."""
@@ -129,10 +151,10 @@ def _unknown(table: Mapping[str, Any], known: Sequence[str], where: str) -> None
 def parse_policy_section(value: Any, where: str, base_dir: Path) -> Policy:
     """Validate ``[tool.vulnhound.policy]``; unknown keys and wrong types raise ConfigError.
 
-    A default class that the table does not define may reach every zone. ``base_dir`` is
-    unused: class paths are relative to the scan root, not to the config file.
+    A default class that the table does not define may reach every zone. Class paths are
+    relative to ``base_dir`` (the config file's directory), or to its ``root`` key, itself
+    relative to that directory.
     """
-    del base_dir
     here = f"{where} [policy]"
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: key 'policy' must be a table, got {value!r}")
@@ -173,12 +195,23 @@ def parse_policy_section(value: Any, where: str, base_dir: Path) -> Policy:
         classes[name] = _data_class(name, max_zone, paths)
     if default_class not in classes:
         classes[default_class] = _data_class(default_class, zones[-1], ())
+    root = value.get("root", ".")
+    if not isinstance(root, str) or not root:
+        raise ConfigError(f"{here}: key 'root' must be a non-empty string (a directory), got {root!r}")
+    strip = _str_list(value.get("strip_comments", ["triage"]), "strip_comments", here)
+    for purpose in strip:
+        if purpose not in PURPOSES:
+            raise ConfigError(
+                f"{here}: key 'strip_comments' names '{purpose}', not one of {', '.join(PURPOSES)}"
+            )
     return Policy(
         zones=zones,
         default_class=default_class,
         classes=classes,
         max_bytes_per_scan=limits,
         source=where,
+        root=Path(os.path.realpath(base_dir / root)),
+        strip_comments=strip,
     )
 
 

@@ -22,6 +22,7 @@ from vulnhound.models.prompts import HUNT_SYSTEM, boundary_tag, fence, numbered
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import HUNT_SCHEMA, HuntAnswer
 from vulnhound.models.session import ModelRun, refusal_report
+from vulnhound.models.views import model_views
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import SourceFile
 
@@ -159,7 +160,8 @@ class HuntAnalyzer:
         return [self._rules[k] for k in sorted(self._rules)]
 
     def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
-        units = [u for source in files for u in extract_units(source)]
+        views = model_views(files, self.run_.router.door, NAME)
+        units = [u for source in views for u in extract_units(source)]
         models = self.run_.names
         jobs = []
         for unit in units:

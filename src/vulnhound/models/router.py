@@ -6,6 +6,11 @@ exponential backoff and jitter (honouring Retry-After, capped), allows one bound
 round when the answer is not valid JSON for the schema, and walks the fallback chain when
 a model stays unavailable or the policy blocks it. Failures come back as
 :class:`Refusal` values, never as exceptions, so the scan goes on.
+
+In plan mode the cache is not read (a plan lists what a run without a cache sends) and
+every model of the fallback chain is planned, so that whatever a real run sends is in the
+plan. Answers are model text: placeholders in them stay placeholders, and any secret of
+the files the request carried is hidden again before the answer reaches a report.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vulnhound.errors import VulnhoundError
-from vulnhound.guard.door import TransportError
+from vulnhound.guard.door import REPAIR_SUFFIX, TransportError
 from vulnhound.guard.interface import EgressDoor, OutboundRequest
 from vulnhound.models.cache import ResponseCache, cache_key
 from vulnhound.models.config import ModelConfig
@@ -196,8 +201,10 @@ class Router:
         budget: Budget | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        plan: bool = False,
     ) -> None:
         self.door = door
+        self.plan = plan
         self.clients = dict(clients)
         self.cache = cache
         self.budget = budget or Budget()
@@ -209,14 +216,22 @@ class Router:
         """Ask ``model`` (then its fallbacks, in order); the answer is validated against ``schema``."""
         refusals: list[str] = []
         last: Refusal | None = None
-        for name in self._chain(model):
-            outcome = self._ask_one(self.clients[name], request, schema)
-            if isinstance(outcome, ModelReply) or outcome.planned:
+        planned: Refusal | None = None
+        for position, name in enumerate(self._chain(model)):
+            outcome = self._ask_one(self.clients[name], request, schema, fallback=position > 0)
+            if isinstance(outcome, ModelReply):
                 return outcome
+            if outcome.planned:
+                planned = planned or outcome
+                continue  # plan the fallbacks too: a real run may send to them
+            if planned is not None:
+                continue
             if outcome.scan_budget:
                 return outcome  # a fallback would spend the same budget (a zone's byte cap would not)
             refusals.append(f"{name}: {outcome.detail}")
             last = outcome
+        if planned is not None:
+            return planned
         reason = last.reason if last is not None else SkipReason.MODEL_UNAVAILABLE
         return Refusal(reason, "; ".join(refusals))
 
@@ -250,10 +265,12 @@ class Router:
             pending.extend(self.clients[name].config.fallback)
         return chain
 
-    def _ask_one(self, client: ModelClient, request: ModelRequest, schema: type[BaseModel]) -> Outcome:
-        outbound = client.provider.build(request, structured=client.structured)
+    def _ask_one(
+        self, client: ModelClient, request: ModelRequest, schema: type[BaseModel], *, fallback: bool = False
+    ) -> Outcome:
+        outbound = replace(client.provider.build(request, structured=client.structured), fallback=fallback)
         key = cache_key(client.config, outbound.payload, client.structured)
-        if self.cache is not None:
+        if self.cache is not None and not self.plan:
             hit = self.cache.get(key)
             if hit is not None:
                 data, tokens_in, tokens_out = hit
@@ -304,10 +321,10 @@ class Router:
             client.bucket.take()
             try:
                 guarded = self.door.send(outbound, client.config.timeout_s)
-            except TransportError as exc:  # timeout, refused, dropped: the guard logged it
+            except TransportError as exc:  # timeout, refused, dropped, too large: the guard logged it
                 with client.meter.lock:
                     client.meter.requests += 1
-                raise _Retry(f"transport {exc}", True, None, (0, 0.0)) from exc
+                raise _Retry(f"transport {exc}", exc.retryable, None, (0, 0.0)) from exc
             except VulnhoundError as exc:  # e.g. a local model that cannot load: final for this model
                 raise _Retry(f"{type(exc).__name__}: {exc}", False, None, (0, 0.0)) from exc
         if guarded.blocked is not None:
@@ -337,8 +354,10 @@ class Router:
             data = schema.model_validate(raw).model_dump(mode="json")
         except (AnswerError, ValidationError) as exc:
             raise _Repair(_short(exc), reply.text, spent) from exc
-        restored = _restore(data, guarded.restorations)
-        return _Result(ModelReply(restored, client.config.name, reply.usage), spent)
+        paths = tuple(dict.fromkeys(span.path for span in outbound.spans))
+        return _Result(
+            ModelReply(_hide_secrets(data, self.door, paths), client.config.name, reply.usage), spent
+        )
 
     def _repair_request(self, outbound: OutboundRequest, bad: _Repair) -> OutboundRequest:
         payload = dict(outbound.payload)
@@ -346,7 +365,10 @@ class Router:
         messages.append({"role": "assistant", "content": bad.text[:4000] or "(empty)"})
         messages.append({"role": "user", "content": REPAIR_PROMPT.format(error=bad.detail)})
         payload["messages"] = messages
-        return replace(outbound, payload=payload)
+        purpose = (
+            outbound.purpose if outbound.purpose.endswith(REPAIR_SUFFIX) else outbound.purpose + REPAIR_SUFFIX
+        )
+        return replace(outbound, payload=payload, purpose=purpose)
 
     def _backoff(self, config: ModelConfig, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -392,18 +414,15 @@ def _short(exc: Exception) -> str:
     return str(exc)[:200]
 
 
-def _restore(value: Any, restorations: Mapping[str, str]) -> Any:
-    """Put secrets the guard replaced back where the model quoted their placeholders."""
-    if not restorations:
-        return value
+def _hide_secrets(value: Any, door: EgressDoor, paths: Sequence[str]) -> Any:
+    """The answer with every secret of the request's files hidden: a model that was shown a
+    secret the redaction missed must not carry it into a report either."""
     if isinstance(value, str):
-        for placeholder, original in restorations.items():
-            value = value.replace(placeholder, original)
-        return value
+        return door.redact_text(value, paths)
     if isinstance(value, dict):
-        return {k: _restore(v, restorations) for k, v in value.items()}
+        return {k: _hide_secrets(v, door, paths) for k, v in value.items()}
     if isinstance(value, list):
-        return [_restore(v, restorations) for v in value]
+        return [_hide_secrets(v, door, paths) for v in value]
     return value
 
 

@@ -45,6 +45,7 @@ def build_run(
     cache_path: Path | None,
     budget: Budget | None = None,
     consensus: int = 1,
+    plan: bool = False,
 ) -> ModelRun:
     """Clients for the selected models and every model on their fallback chains."""
     by_name = {m.name: m for m in all_models}
@@ -58,7 +59,7 @@ def build_run(
         pending.extend(by_name[n] for n in model.fallback if n in by_name)
     clients = {name: ModelClient(cfg, create_provider(cfg, environ)) for name, cfg in needed.items()}
     cache = ResponseCache(cache_path) if cache_path is not None else None
-    router = Router(door, clients, cache=cache, budget=budget)
+    router = Router(door, clients, cache=cache, budget=budget, plan=plan)
     return ModelRun(router, tuple(selected), consensus=max(1, consensus))
 
 

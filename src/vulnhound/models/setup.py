@@ -18,6 +18,7 @@ from vulnhound.config import Config
 from vulnhound.guard.door import DEFAULT_CONNECTIONS, Guard
 from vulnhound.guard.interface import GuardOutcome, OutboundRequest
 from vulnhound.models.session import ModelRun
+from vulnhound.sources import SourceFile
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,11 @@ class ModelSetup:
 
 
 def scan_root(paths: Sequence[str]) -> Path:
-    """The directory a scan's cache and ledger live under: the first path, or its parent."""
-    first = Path(paths[0] if paths else ".").resolve()
-    return first.parent if first.is_file() else first
+    """The directory a scan's paths are relative to, and its cache and ledger live under:
+    the walker's root (the target directory, a file's directory, or the targets' common one)."""
+    from vulnhound.walker import common_root
+
+    return common_root([Path(p) for p in paths] or [Path(".")])
 
 
 class ForwardDoor:
@@ -72,8 +75,17 @@ class ForwardDoor:
     def send(self, request: OutboundRequest, timeout_s: float) -> GuardOutcome:
         return self._guard().send(request, timeout_s)
 
-    def redact_text(self, text: str) -> tuple[str, Mapping[str, str]]:
-        return self._guard().redact_text(text)
+    def redact_text(self, text: str, paths: Sequence[str] = ()) -> str:
+        return self._guard().redact_text(text, paths)
+
+    def redact_source(self, source: SourceFile) -> str:
+        return self._guard().redact_source(source)
+
+    def permits(self, path: str, zone: str) -> bool:
+        return self._guard().permits(path, zone)
+
+    def strips_comments(self, purpose: str) -> bool:
+        return self._guard().strips_comments(purpose)
 
 
 def local_transports(run: ModelRun) -> dict[str, Any]:
@@ -99,7 +111,7 @@ def open_door(
     plan: bool,
     ledger: Path | None,
     local: Mapping[str, Any],
-    prime: Sequence[str] = (),
+    prime: Sequence[SourceFile] = (),
     connections: int | None = None,
 ) -> Guard:
     """The egress guard for this run: the only object that opens a connection."""
@@ -136,10 +148,12 @@ def build_setup(
         cache_path=None if options.no_cache else root / ".vulnhound" / "cache.sqlite",
         budget=Budget(options.budget_tokens, options.budget_usd),
         consensus=options.consensus or 1,
+        plan=options.plan,
     )
-    # Secrets are numbered in file order, so plan and real run build identical payloads.
+    # Secrets are found per file with its language and numbered in file order, so plan and
+    # real run build identical payloads; each file's real path classes its code.
     _root, files, _skipped = read_files([Path(p) for p in options.paths], config)
-    prime = [f.text for f in sorted(files, key=lambda f: f.path)]
+    prime = sorted(files, key=lambda f: f.path)
     door = open_door(
         config,
         root,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
+from vulnhound.guard.http import http_transport
 from vulnhound.guard.interface import InboundResponse
 
 LocalHandler = Callable[[bytes, float], InboundResponse]
@@ -32,10 +33,7 @@ class LocalRoutingTransport(httpx.BaseTransport):
             if request.url.scheme == "local":
                 raise httpx.ConnectError(f"no in-process model at {url}", request=request)
             if self._http is None:
-                limits = httpx.Limits(
-                    max_connections=self.connections, max_keepalive_connections=self.connections
-                )
-                self._http = httpx.HTTPTransport(limits=limits, trust_env=False)
+                self._http = http_transport(self.connections)
             return self._http.handle_request(request)
         answer = handler(request.read(), self.timeout_s)
         return httpx.Response(

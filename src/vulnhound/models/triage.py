@@ -3,8 +3,15 @@
 Every selected model votes. A finding is dismissed (kept in the output, suppressed by
 triage, with the rationale) only when enough models say false positive (the
 ``--consensus`` threshold, else a majority), at least one of them may dismiss
-(``can_dismiss``; small local models may not), and its context holds no text addressed
-to AI reviewers.
+(``can_dismiss``; small local models may not), its severity is at most
+``triage_dismiss_max`` (critical findings are only annotated by default), and no file its
+context comes from holds text aimed at a reviewer (checked on the original text, after
+normalisation, whatever the ``ai-directives`` analyzer reported or a suppression hid).
+
+Models see the code as :func:`~vulnhound.models.views.model_views` gives it: secrets
+redacted, comments and docstrings removed unless the policy keeps them. Context beyond the
+finding's own unit that the policy keeps from a model's zone is left out of that model's
+request (and said so), instead of blocking the whole request.
 """
 
 from __future__ import annotations
@@ -13,24 +20,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from vulnhound.analyzers.interface import AnalysisContext, StageOutput
-from vulnhound.findings import Finding, Suppression, SuppressionKind, Triage, Verdict
+from vulnhound.findings import Finding, Severity, Suppression, SuppressionKind, Triage, Verdict
+from vulnhound.guard.interface import EgressDoor
 from vulnhound.models.context import Block, ContextBuilder
-from vulnhound.models.directives import find_directive
+from vulnhound.models.directives import aimed_at_reviewer
 from vulnhound.models.interface import ModelReply, ModelRequest
 from vulnhound.models.prompts import TRIAGE_SYSTEM, boundary_tag, fence
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import TRIAGE_SCHEMA, TriageAnswer
 from vulnhound.models.session import ModelRun, refusal_report
+from vulnhound.models.views import model_views
 from vulnhound.sources import SourceFile
 
 NAME = "triage"
 
 
-def triage_request(finding: Finding, blocks: Sequence[Block]) -> ModelRequest:
+def triage_request(
+    finding: Finding, blocks: Sequence[Block], withheld: int = 0, hidden: frozenset[str] = frozenset()
+) -> ModelRequest:
+    """The request for one finding; ``hidden`` files (the policy keeps them from the model)
+    appear neither as code nor as taint steps, ``withheld`` counts their blocks."""
     tag = boundary_tag("\n".join(b.code for b in blocks))
     code = fence([(b.label, b.code) for b in blocks], tag)
     path = "\n".join(
-        f"  {i + 1}. {s.location.path}:{s.location.start_line} {s.note}" for i, s in enumerate(finding.flow)
+        f"  {i + 1}. (a step in code withheld by the data policy)"
+        if s.location.path in hidden
+        else f"  {i + 1}. {s.location.path}:{s.location.start_line} {s.note}"
+        for i, s in enumerate(finding.flow)
     )
     loc = finding.location
     user = (
@@ -38,6 +54,11 @@ def triage_request(finding: Finding, blocks: Sequence[Block]) -> ModelRequest:
         f"Message: {finding.message}\n"
         f"Location: {loc.path}:{loc.start_line}\n"
         + (f"Taint path (source first):\n{path}\n" if path else "")
+        + (
+            f"({withheld} more block(s) of code on the taint path are withheld by the data policy.)\n"
+            if withheld
+            else ""
+        )
         + f"\nCode:\n{code}\n\nIs this finding a true positive?"
     )
     return ModelRequest(
@@ -64,22 +85,35 @@ class TriageStage:
     def run(
         self, findings: Sequence[Finding], files: Sequence[SourceFile], context: AnalysisContext
     ) -> StageOutput:
-        builder = ContextBuilder(files)
+        door = self.run_.router.door
+        builder = ContextBuilder(model_views(files, door, NAME))
+        aimed = _AimedAtReviewer({f.path: f.text for f in files})
         targets = [i for i, f in enumerate(findings) if not f.suppressed and not _model_only(f)]
-        prepared: dict[int, tuple[ModelRequest, str | None]] = {}
+        # One request per finding and set of blocks a model's zone may see.
+        requests: dict[tuple[int, str], ModelRequest] = {}
+        directives: dict[int, str | None] = {}
         for index in targets:
-            blocks = builder.for_finding(findings[index])
-            directive = find_directive("\n".join(b.code for b in blocks))
-            prepared[index] = (triage_request(findings[index], blocks), directive)
+            finding = findings[index]
+            blocks = builder.for_finding(finding)
+            directives[index] = aimed.first({b.path for b in blocks} | {finding.location.path})
+            paths = sorted({b.path for b in blocks} | {s.location.path for s in finding.flow})
+            built: dict[frozenset[str], ModelRequest] = {}
+            for model in self.run_.names:
+                hidden = _hidden(paths, finding.location.path, door, self.run_.config(model).zone)
+                if hidden not in built:
+                    allowed = [b for b in blocks if b.path not in hidden]
+                    built[hidden] = triage_request(finding, allowed, len(blocks) - len(allowed), hidden)
+                requests[(index, model)] = built[hidden]
         jobs = []
         for index in targets:
-            request = prepared[index][0]
             for model in self.run_.names:
+                request = requests[(index, model)]
                 jobs.append((request.risk, _asker(self.run_, model, request)))
         outcomes = self.run_.router.map(jobs)
         out = list(findings)
         refused: list[tuple[str, str, Refusal, str]] = []
         position = 0
+        ceiling = context.config.triage_dismiss_max
         for index in targets:
             votes: list[ModelReply] = []
             finding = findings[index]
@@ -92,11 +126,13 @@ class TriageStage:
                     what = f"finding {finding.rule_id} at line {finding.location.start_line}"
                     refused.append((model, finding.location.path, outcome, what))
             if votes:
-                out[index] = self._decide(finding, votes, prepared[index][1])
+                out[index] = self._decide(finding, votes, directives[index], ceiling)
         skipped, notes = refusal_report(NAME, refused)
         return StageOutput(tuple(out), tuple(skipped), tuple(notes))
 
-    def _decide(self, finding: Finding, votes: list[ModelReply], directive: str | None) -> Finding:
+    def _decide(
+        self, finding: Finding, votes: list[ModelReply], directive: str | None, ceiling: Severity
+    ) -> Finding:
         by_verdict: dict[Verdict, list[ModelReply]] = {}
         for vote in votes:
             by_verdict.setdefault(Verdict(vote.data["verdict"]), []).append(vote)
@@ -111,7 +147,17 @@ class TriageStage:
                     triage=_triage(
                         Verdict.UNCERTAIN,
                         fp,
-                        f"not dismissed: the code shown contains text addressed to AI reviewers ({directive[:80]!r}). Model said: ",
+                        f"not dismissed: the files of its context hold text addressed to AI reviewers ({directive[:80]!r}). Model said: ",
+                    ),
+                )
+            if finding.severity.rank > ceiling.rank:
+                return replace(
+                    finding,
+                    triage=_triage(
+                        Verdict.UNCERTAIN,
+                        fp,
+                        f"not dismissed: a {finding.severity.value} finding is closed by a person, not a model "
+                        f"(triage_dismiss_max = {ceiling.value}). Model said: ",
                     ),
                 )
             if not may_dismiss:
@@ -144,6 +190,35 @@ def _triage(verdict: Verdict, voters: list[ModelReply], prefix: str) -> Triage:
 
 def _asker(run: ModelRun, model: str, request: ModelRequest) -> Callable[[], Outcome]:
     return lambda: run.router.ask(model, request, TriageAnswer)
+
+
+def _hidden(paths: Sequence[str], own: str, door: EgressDoor, zone: str | None) -> frozenset[str]:
+    """Files of a finding's context that the policy keeps from ``zone``.
+
+    The finding's own file is never hidden: it is what is judged, and if the policy keeps it
+    from the zone, the guard blocks the whole request and records that. Context beyond it is
+    left out per model instead, so the rest can still be judged.
+    """
+    if zone is None:
+        return frozenset()
+    return frozenset(p for p in paths if p != own and not door.permits(p, zone))
+
+
+class _AimedAtReviewer:
+    """Text aimed at a reviewer in the original files, each file checked once."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+        self._found: dict[str, str | None] = {}
+
+    def first(self, paths: set[str]) -> str | None:
+        for path in sorted(paths):
+            if path not in self._found:
+                text = self._texts.get(path)
+                self._found[path] = aimed_at_reviewer(text) if text is not None else None
+            if self._found[path] is not None:
+                return self._found[path]
+        return None
 
 
 def _model_only(finding: Finding) -> bool:
