@@ -140,6 +140,25 @@ def _cases() -> list[SecretCase]:
         f"def bootstrap():\n    # admin password is {pw}\n    create_admin()\n",
         pw,
     )
+    # Plain dictionary words as passwords, written as prose: no digit or symbol to go by.
+    add(
+        "py-comment-plain-word-password",
+        "tools/reset.py",
+        "# TODO remove before release: the root password = letmein\nRESET = True\n",
+        "letmein",
+    )
+    add(
+        "py-docstring-plain-word-password",
+        "tools/login.py",
+        'def login(client):\n    """Log in as admin with password: swordfish."""\n    return client\n',
+        "swordfish",
+    )
+    add(
+        "js-string-plain-word-password",
+        "web/help.js",
+        'const HELP = "Use the demo account; its password is opensesame for now.";\n',
+        "opensesame",
+    )
     g = _Gen("py-docstring")
     pw = g.chars(1, _LOWER) + g.chars(1, _DIGITS) + g.chars(4, _LOWER) + "-" + g.chars(2, _LOWER)
     add(
