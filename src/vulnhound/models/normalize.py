@@ -34,7 +34,6 @@ import urllib.parse
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from itertools import chain
 
 MAX_DECODED = 1 << 18  # characters that decoding may produce for one text, all pieces together
 MIN_BASE64 = 16  # shortest base64 run worth decoding
@@ -90,27 +89,44 @@ def confusables() -> dict[str, str]:
     return mapping
 
 
+class _FoldTable(dict[int, str | None]):
+    """The translate table of :func:`fold`, for text already decomposed and lower-cased,
+    filled in as characters are met (a table of every character would take long to build):
+    punctuation that reads as a space, quote or dash becomes it; invisible characters,
+    combining marks and format characters are removed; look-alike letters become the ASCII
+    letters they imitate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.look_alikes: dict[int, str] = {}
+        for char, target in confusables().items():
+            # Text is lower-cased before this table applies: the lower case of a look-alike
+            # capital (Cyrillic capital En -> small en) maps as the capital does, so folding
+            # stays consistent.
+            for form in (char, char.lower()):
+                if len(form) == 1 and not form.isascii():
+                    self.look_alikes.setdefault(ord(form), target.lower())
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value: str | None
+        if char in _PUNCTUATION:
+            value = _PUNCTUATION[char]
+        elif char in _INVISIBLE or (
+            # Combining marks and format characters live in planes 0, 1 and 14.
+            (0x80 <= code < 0x20000 or 0xE0000 <= code < 0xE1000)
+            and unicodedata.category(char) in ("Mn", "Me", "Cf")
+        ):
+            value = None
+        else:
+            value = self.look_alikes.get(code, char)
+        self[code] = value
+        return value
+
+
 @cache
 def _fold_table() -> dict[int, str | None]:
-    """One translate table for text already decomposed and lower-cased."""
-    table: dict[int, str | None] = {}
-    category = unicodedata.category
-    # Combining marks and format characters live in planes 0, 1 and 14.
-    for code in chain(range(0x80, 0x20000), range(0xE0000, 0xE1000)):
-        if category(chr(code)) in ("Mn", "Me", "Cf"):
-            table[code] = None
-    for char in _INVISIBLE:
-        table[ord(char)] = None
-    for char, target in _PUNCTUATION.items():
-        table[ord(char)] = target
-    for char, target in confusables().items():
-        # Text is lower-cased before this table applies: the lower case of a look-alike
-        # capital (Cyrillic capital En -> small en) maps as the capital does, so folding stays
-        # consistent.
-        for form in (char, char.lower()):
-            if len(form) == 1 and not form.isascii():
-                table.setdefault(ord(form), target.lower())
-    return table
+    return _FoldTable()
 
 
 def fold(text: str) -> str:
