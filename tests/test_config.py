@@ -142,7 +142,7 @@ def test_taint_parameters_from_file_env_and_cli(cli: RunCli, tmp_path: Path) -> 
     """Library code has no web entry points: parameters can be declared untrusted."""
     root = tmp_path / "lib"
     root.mkdir()
-    (root / "lib.py").write_text("import os\n\n\ndef run(cmd):\n    os.system('ls ' + cmd)\n")
+    (root / "lib.py").write_text("import os\n\n\ndef run(n):\n    os.system('ls ' + n)\n")
 
     def rules(*extra: str | Path, env: dict[str, str] | None = None) -> list[str]:
         proc = cli("scan", "-f", "json", *extra, root, env=env)

@@ -24,8 +24,11 @@ from vulnhound.engine.taint import (
     Label,
     Taint,
     Val,
+    blocked,
     clear_all,
+    embed,
     step_all,
+    substituted,
     union,
     union_all,
 )
@@ -167,6 +170,7 @@ class CallWalker(WalkerBase):
             if attr in ("copy", "strip", "lower", "upper") and recv.items is not None:
                 return recv
         if everything:
+            everything = self._embedding(node, name, qual, attr, recv, args, kws, star_kw, everything)
             step = FlowStep(self._loc(node), f"through {name or 'call'}()")
             everything = (
                 step_all(everything, step)
@@ -176,6 +180,33 @@ class CallWalker(WalkerBase):
         if type_tag and target is None:
             return Val(everything, tag=type_tag)
         return Val(everything)
+
+    def _embedding(
+        self, node: ast.Call, name: str | None, qual: str, attr: str, recv: Val | None,
+        args: list[Val], kws: dict[str, Val], star_kw: Taint, everything: Taint,
+    ) -> Taint:  # fmt: skip
+        """The taint of a call that puts its arguments into a larger string or path: the arguments
+        are embedded (``fmt.format(x)``, ``sep.join(xs)``, ``os.path.join(base, x)``)."""
+        module_function = recv is None or (name is not None and name.partition(".")[0] in self.module.aliases)
+        if qual and self.spec.joiners.match(qual):
+            if module_function:
+                base = args[0].taint if args else EMPTY
+                rest = [a.taint for a in args[1:]]
+            else:
+                base = recv.taint if recv is not None else EMPTY
+                rest = [a.taint for a in args]
+        elif (
+            recv is not None
+            and not module_function
+            and (attr == "format" or (attr == "join" and isinstance(recv.const, str | bytes) and recv.const))
+        ):
+            base = recv.taint
+            rest = [a.taint for a in args]
+        else:
+            return everything
+        rest += [v.taint for v in kws.values()]
+        rest.append(star_kw)
+        return union(base, embed(union_all(rest)))
 
     def _inherited(self, cls: str, attr: str) -> str:
         """``Base.attr`` when ``attr`` of scanned class ``cls`` comes from a framework base class."""
@@ -354,14 +385,16 @@ class CallWalker(WalkerBase):
             else:
                 return (label,)
             return tuple(
-                a._replace(cleared=a.cleared | label.cleared, path=concat_path(a.path, call_step, label.path))
+                a._replace(
+                    cleared=substituted(a, label.cleared), path=concat_path(a.path, call_step, label.path)
+                )
                 for a in found
             )
 
         ret = union_all([actual(lb) for lb in summary.ret])
         for hit in summary.sinks:
             for reached in actual(hit.label):
-                if hit.spec.kind in reached.cleared or ALL in reached.cleared:
+                if blocked(reached, hit.spec.kind):
                     continue
                 if reached.symbolic:
                     self.summary.sinks.append(hit._replace(label=reached))

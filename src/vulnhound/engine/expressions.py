@@ -25,6 +25,7 @@ from vulnhound.engine.taint import (
     Taint,
     Val,
     clear_all,
+    embed,
     join,
     union,
     union_all,
@@ -306,6 +307,8 @@ class ExpressionWalker(WalkerBase):
             inner = value.value if isinstance(value, ast.FormattedValue) else value
             parts.append(self.eval(inner, env).taint)
         taint = union_all(parts)
+        if taint and len(node.values) > 1:
+            taint = embed(taint)
         if fixed and taint:
             taint = clear_all(taint, fixed)
         return Val(taint)
@@ -319,13 +322,18 @@ class ExpressionWalker(WalkerBase):
                 return Val(taint, items=left.items + right.items)
             if isinstance(op, ast.Add) and left.first is not None:
                 return Val(taint, head=left.first)  # [sys.executable] + argv: the program is known
-            fixed = (
-                _prefix_clears(left.const) if isinstance(left.const, str) and not left.taint else frozenset()
-            )
+            lt, rt = left.taint, right.taint
+            if isinstance(op, ast.Div):  # Path(base) / name: the name goes under the base
+                rt = embed(rt)
+            elif isinstance(op, ast.Add | ast.Mod) and taint:
+                lt = lt if right.const == "" else embed(lt)
+                rt = rt if left.const == "" else embed(rt)
+            taint = union(lt, rt)
+            fixed = _prefix_clears(left.const) if isinstance(left.const, str) and not lt else frozenset()
             if isinstance(op, ast.Add | ast.Mod) and fixed:
-                taint = clear_all(right.taint, fixed)
+                taint = clear_all(rt, fixed)
             if isinstance(op, ast.Mod) and right.keys is not None and isinstance(left.const, str):
-                taint = union(left.taint, right.taint)
+                taint = union(lt, rt)
             const: object = NOCONST
             if isinstance(left.const, str) and isinstance(right.const, str) and isinstance(op, ast.Add):
                 const = left.const + right.const

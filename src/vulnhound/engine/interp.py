@@ -24,7 +24,7 @@ from vulnhound.engine.guards import GuardWalker
 from vulnhound.engine.modules import dotted
 from vulnhound.engine.sinks import SinkWalker
 from vulnhound.engine.statements import StatementWalker
-from vulnhound.engine.taint import HIGH, PARAM, REQPARAM, Label, Val, union
+from vulnhound.engine.taint import HIGH, LIBRARY, PARAM, REQPARAM, Label, Taint, Val, union
 from vulnhound.engine.views import request_index as request_index_of
 from vulnhound.engine.walker import CLEAN_TYPES, KWARGS, AnalysisTimeout, Env, Shared, Summary
 from vulnhound.findings import Confidence, FlowStep
@@ -41,7 +41,11 @@ class FunctionWalker(StatementWalker, GuardWalker, ExpressionWalker, CallWalker,
             return self.summary, out if out is not None else env
         self._bind_params(node, env)
         self.block(node.body, env)
-        return self.summary, env
+        summary = self.summary
+        if self.library or self.enclosing:  # a library parameter is a source here only, not for callers
+            summary.ret = _own(summary.ret)
+            summary.effects = {k: t for k, t in ((k, _own(t)) for k, t in summary.effects.items()) if t}
+        return summary, env
 
     def _bind_params(self, node: ast.FunctionDef | ast.AsyncFunctionDef, env: Env) -> None:
         args = node.args
@@ -81,6 +85,8 @@ class FunctionWalker(StatementWalker, GuardWalker, ExpressionWalker, CallWalker,
             if source:
                 step = FlowStep(self._loc(a), f"source: {source[0]}")
                 val = Val(union(val.taint, (Label("remote", source[0], frozenset(), (step,), source[1]),)))
+            elif self._library_param(a, ann, qual_ann, route, request_index, handler):
+                val = Val(union(val.taint, self._library_label(a)))
             default = defaults.get(a.arg)
             if default is not None and not isinstance(default, ast.Constant):
                 dval = self.eval(default, env)
@@ -91,6 +97,28 @@ class FunctionWalker(StatementWalker, GuardWalker, ExpressionWalker, CallWalker,
             env[args.vararg.arg] = Val((Label(PARAM, "*", frozenset(), (), HIGH),))
         if args.kwarg:
             env[args.kwarg.arg] = Val((Label(PARAM, "**", frozenset(), (), HIGH),), tag=KWARGS)
+
+    def _library_param(
+        self, a: ast.arg, ann: str | None, qual_ann: str, route: tuple[str, str] | None,
+        request_index: int, handler: bool,
+    ) -> bool:  # fmt: skip
+        """A parameter whose name says it carries outside data, in library (non-test) code."""
+        if not self.s.library_parameters or self.module.test or route is not None or handler:
+            return False
+        if request_index >= 0 or a.arg in ("self", "cls"):
+            return False
+        if ann and (ann in CLEAN_TYPES or qual_ann in CLEAN_TYPES or ann in _NOT_TEXT):
+            return False
+        return self.spec.parameter_source(a.arg) is not None
+
+    def _library_label(self, a: ast.arg) -> Taint:
+        found = self.spec.parameter_source(a.arg)
+        if found is None:
+            return ()
+        self.library = True
+        cleared, cap = found
+        step = FlowStep(self._loc(a), f"source: parameter '{a.arg}'")
+        return (Label(LIBRARY, f"parameter '{a.arg}'", cleared, (step,), cap),)
 
     def _is_request(self, name: str, ann: str | None, qual_ann: str) -> bool:
         if ann is not None:
@@ -163,6 +191,16 @@ class FunctionWalker(StatementWalker, GuardWalker, ExpressionWalker, CallWalker,
         if self.s.taint_parameters:  # every parameter, by configuration: a guess, not a known entry
             return f"parameter '{a.arg}'", Confidence.MEDIUM
         return None
+
+
+_NOT_TEXT = frozenset({"bool", "int", "float", "Callable", "typing.Callable", "collections.abc.Callable"})
+
+
+def _own(taint: Taint) -> Taint:
+    """The taint without this function's library-parameter labels."""
+    if not any(lb.kind == LIBRARY for lb in taint):
+        return taint
+    return tuple(lb for lb in taint if lb.kind != LIBRARY)
 
 
 __all__ = ["AnalysisTimeout", "FunctionWalker", "Shared", "Summary"]

@@ -53,6 +53,19 @@ class ModuleInfo:
     uses_flask: bool = False
     uses_web: bool = False  # imports a web framework whose app/router objects have get/post decorators
     lines: LineIndex | None = None  # for character columns (ast counts UTF-8 bytes)
+    test: bool = False  # a test module (tests/ folder, test_*.py, conftest.py)
+
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "testsuite"})
+
+
+def is_test_path(path: str) -> bool:
+    """A test module by its relative path: a tests folder, test_*.py, *_test(s).py, conftest.py."""
+    parts = path.lower().split("/")
+    name = parts[-1].removesuffix(".py")
+    if name.startswith("test_") or name.endswith(("_test", "_tests")) or name in ("conftest", "tests"):
+        return True
+    return any(p in _TEST_DIRS or p.startswith("test_") or p.endswith("_tests") for p in parts[:-1])
 
 
 def _absolute(module: ModuleInfo, level: int, target: str | None) -> str:
@@ -158,7 +171,7 @@ class Program:
         name, is_package = module_name(path)
         if name in self.modules:  # two roots with the same relative name: keep both apart
             name = path
-        module = ModuleInfo(name, path, tree, is_package)
+        module = ModuleInfo(name, path, tree, is_package, test=is_test_path(path))
         module.lines = LineIndex(text) if text is not None else None
         collect_aliases(module)
         self.modules[name] = module

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from vulnhound.engine.modules import dotted
-from vulnhound.engine.spec import ALL, SinkSpec
-from vulnhound.engine.taint import EMPTY, MAX_PATH, NOCONST, Taint, Val, union
+from vulnhound.engine.spec import SinkSpec
+from vulnhound.engine.taint import EMPTY, MAX_PATH, NOCONST, Taint, Val, blocked, union
 from vulnhound.engine.walker import Env, SinkHit, WalkerBase, concat_path
 from vulnhound.findings import FlowStep
 
@@ -131,7 +131,7 @@ class SinkWalker(WalkerBase):
         location = self._loc(node)
         step = FlowStep(location, f"sink: {callee} ({sink.label})")
         for label in taint:
-            if sink.kind in label.cleared or ALL in label.cleared:
+            if blocked(label, sink.kind):
                 continue
             reached = label._replace(
                 path=concat_path(label.path[: MAX_PATH - 1], step, ()) if label.path else (step,)

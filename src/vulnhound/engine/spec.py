@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vulnhound.engine.taint import EMBED
 from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Severity
 from vulnhound.rules.catalog import RuleInfo, builtin_rule_files
@@ -86,6 +87,27 @@ class GuardSpec:
     compare: bool = False  # `call([base, x]) == base`: x checked when equal
 
 
+@dataclass(frozen=True)
+class ParameterSourceSpec:
+    """Parameters of library functions that, by their name, carry outside data.
+
+    ``kinds``: sink kinds the value reaches as it is; ``embedded``: sink kinds it reaches only once
+    it is embedded in other text or joined under a base (``os.path.join(base, name)``,
+    ``"ls " + arg``): passed whole, such a parameter is the caller's choice (``open(path)``).
+    """
+
+    names: frozenset[str]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    kinds: frozenset[str]
+    embedded: frozenset[str]
+    cap: Confidence
+
+    def match(self, name: str) -> bool:
+        name = name.lower().lstrip("_")
+        return name in self.names or name.startswith(self.prefixes) or name.endswith(self.suffixes)
+
+
 @dataclass
 class EngineSpec:
     sinks: list[SinkSpec] = field(default_factory=list)
@@ -115,8 +137,11 @@ class EngineSpec:
     keyed_attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     clean_annotations: set[str] = field(default_factory=set)
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
+    parameter_sources: list[ParameterSourceSpec] = field(default_factory=list)
+    joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
 
     def __post_init__(self) -> None:
+        self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
         self._source_cache: dict[str, tuple[str, Confidence] | None] = {}
@@ -126,6 +151,25 @@ class EngineSpec:
         if found is None:
             found = tuple(s for s in self.sinks if s.calls.match(qualified))
             self._sink_cache[qualified] = found
+        return found
+
+    def parameter_source(self, name: str) -> tuple[frozenset[str], Confidence] | None:
+        """(cleared set, cap) of a library parameter's label, or None when its name says nothing.
+
+        The cleared set holds the sink kinds the parameter never reaches and an EMBED marker for
+        each kind it reaches only once embedded."""
+        if name in self._param_cache:
+            return self._param_cache[name]
+        found: tuple[frozenset[str], Confidence] | None = None
+        hits = [p for p in self.parameter_sources if p.match(name)]
+        if hits:
+            kinds = frozenset().union(*(p.kinds for p in hits))
+            embedded = frozenset().union(*(p.embedded for p in hits)) - kinds
+            every = {s.kind for s in self.sinks}
+            cap = max((p.cap for p in hits), key=lambda c: c.rank)
+            blocked = frozenset(every - kinds - embedded) | {EMBED + k for k in embedded}
+            found = blocked, cap
+        self._param_cache[name] = found
         return found
 
     def sanitizer_for(self, qualified: str) -> frozenset[str] | None:
@@ -215,6 +259,7 @@ class _Builder:
         self.handler_classes: list[str] = []
         self.request_types: list[str] = []
         self.xml_parsers: list[str] = []
+        self.joiners: list[str] = []
 
     def shared(self, doc: Mapping[str, Any], where: str) -> None:
         spec = self.spec
@@ -240,6 +285,18 @@ class _Builder:
             spec.clean_annotations.update(_strs(table, "clean_annotations", where))
             for attr, keys in dict(table.get("keyed_attributes", {})).items():
                 spec.keyed_attributes[attr] = (*spec.keyed_attributes.get(attr, ()), *keys)
+            params = [p.lower() for p in _strs(table, "parameters", where)]
+            if params:
+                spec.parameter_sources.append(
+                    ParameterSourceSpec(
+                        frozenset(p for p in params if "*" not in p),
+                        tuple(p[:-1] for p in params if p.endswith("*")),
+                        tuple(p[1:] for p in params if p.startswith("*")),
+                        frozenset(_strs(table, "parameter_kinds", where)),
+                        frozenset(_strs(table, "parameter_embedded_kinds", where)),
+                        Confidence(table.get("confidence", "medium")),
+                    )
+                )
         for table in doc.get("sanitizer", []):
             clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
             spec.sanitizers.append(SanitizerSpec(_Names(_strs(table, "calls", where)), clears))
@@ -264,6 +321,7 @@ class _Builder:
             self.cleaners.extend(_strs(table, "clean", where))
             self.terminators.extend(_strs(table, "terminators", where))
             self.xml_parsers.extend(_strs(table, "safe_xml_parsers", where))
+            self.joiners.extend(_strs(table, "joins", where))
 
     def finish(self) -> EngineSpec:
         spec = self.spec
@@ -276,6 +334,7 @@ class _Builder:
         spec.handler_classes = frozenset(self.handler_classes)
         spec.request_types = frozenset(self.request_types)
         spec.xml_parsers = _Names(self.xml_parsers)
+        spec.joiners = _Names(self.joiners)
         spec.__post_init__()
         return spec
 
@@ -314,4 +373,13 @@ def capped(confidence: Confidence, cap: Confidence) -> Confidence:
     return confidence if cap.at_least(confidence) else cap
 
 
-__all__ = ["ALL", "EngineSpec", "Severity", "SinkSpec", "build_spec", "capped", "lower"]
+__all__ = [
+    "ALL",
+    "EngineSpec",
+    "ParameterSourceSpec",
+    "Severity",
+    "SinkSpec",
+    "build_spec",
+    "capped",
+    "lower",
+]

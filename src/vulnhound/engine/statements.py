@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable
 
 from vulnhound.engine.modules import dotted
-from vulnhound.engine.taint import CLEAN, EMPTY, NOCONST, REQPARAM, Taint, Val, join, step_all, union
+from vulnhound.engine.taint import CLEAN, EMPTY, LIBRARY, NOCONST, REQPARAM, Taint, Val, join, step_all, union
 from vulnhound.engine.walker import KWARGS, Env, WalkerBase, hashable
 from vulnhound.findings import FlowStep
 
@@ -319,8 +319,9 @@ class StatementWalker(WalkerBase):
 
     def _global_write(self, name: str, val: Val) -> None:
         concrete = _concrete(val)
-        if concrete is None or not concrete.taint:
+        if concrete is None or not any(lb.kind != LIBRARY for lb in concrete.taint):
             return
+        concrete = Val(tuple(lb for lb in concrete.taint if lb.kind != LIBRARY))
         writes = self.s.global_writes.setdefault(self.module.name, {})
         old = writes.get(name)
         new = join(old, Val(concrete.taint))
@@ -331,7 +332,7 @@ class StatementWalker(WalkerBase):
     def _self_effect(self, cls: str, attr: str, taint: Taint) -> None:
         effects = self.summary.effects
         effects[attr] = union(effects.get(attr, EMPTY), taint)
-        concrete = tuple(lb for lb in taint if not lb.symbolic)
+        concrete = tuple(lb for lb in taint if not lb.symbolic and lb.kind != LIBRARY)
         if concrete:
             store = self.s.class_store.setdefault(cls, {})
             before = store.get(attr, EMPTY)

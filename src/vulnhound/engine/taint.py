@@ -20,6 +20,11 @@ SELFATTR = "selfattr"
 # caller substitutes a source when it passes a real request, and nothing when it passes other data
 REQATTR = "reqattr"
 REQPARAM = "reqparam:"  # Val tag of such a parameter, followed by its index
+# a parameter of a library function whose name says it carries outside data (url, filename): a
+# source inside that function only; it never leaves it through the return value or attributes
+LIBRARY = "library"
+EMBED = "^"  # cleared-set marker: the kind is reached only once the value is embedded in other text
+EMBEDDED = "+"  # on a symbolic label: this function embeds the parameter (callers drop EMBED marks)
 
 
 class Label(NamedTuple):
@@ -48,6 +53,44 @@ class Label(NamedTuple):
     @property
     def low(self) -> bool:
         return self.cap != Confidence.HIGH
+
+
+def blocked(label: Label, kind: str) -> bool:
+    """The label cannot reach a sink of this kind (sanitised, or not yet embedded)."""
+    cleared = label.cleared
+    return kind in cleared or "*" in cleared or (EMBED + kind) in cleared
+
+
+def embed(taint: Taint) -> Taint:
+    """The value is now part of a larger string or path (``base + x``, ``join(root, x)``)."""
+    if not taint:
+        return taint
+    out: list[Label] = []
+    for label in taint:
+        cleared = label.cleared
+        if label.symbolic:
+            if EMBEDDED not in cleared:
+                label = label._replace(cleared=cleared | _EMBEDDED)
+        elif cleared and any(c[:1] == EMBED for c in cleared):
+            label = label._replace(cleared=frozenset(c for c in cleared if c[:1] != EMBED))
+        out.append(label)
+    return tuple(out)
+
+
+def substituted(actual: Label, formal: frozenset[str]) -> frozenset[str]:
+    """The cleared set of an actual argument's label that went through a callee's path (whose
+    symbolic label had the cleared set ``formal``)."""
+    if not formal:
+        return actual.cleared
+    cleared = actual.cleared | formal
+    if EMBEDDED in formal:  # the callee embedded it
+        cleared = frozenset(c for c in cleared if c[:1] != EMBED)
+        if not actual.symbolic:
+            cleared = cleared - _EMBEDDED
+    return cleared
+
+
+_EMBEDDED = frozenset({EMBEDDED})
 
 
 def partial(kind: str) -> str:

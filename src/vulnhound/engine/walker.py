@@ -80,6 +80,8 @@ class Shared:
     class_store: dict[str, dict[str, Taint]]
     report: Callable[[SinkSpec, Location, Label, str, str], None]
     taint_parameters: bool = False
+    # library code: parameters whose names say they carry outside data are sources (rule data)
+    library_parameters: bool = True
     class_types: dict[str, dict[str, str]] = field(default_factory=dict)  # cls -> attr -> type tag
     class_store_changed: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)  # functions whose arguments after request are URL values
@@ -134,6 +136,7 @@ class WalkerBase:
         self.global_names: set[str] = set()  # declared `global` here
         self.loops: list[list[Env]] = []
         self.route_return = False
+        self.library = False  # some parameter is a library source (see interp.FunctionWalker)
         self.context = fi.short if not self.is_module else ""
         self._ticks = 0
 

@@ -1,0 +1,94 @@
+"""Library mode: parameters whose names say they carry outside data are sources inside their own
+function, and reach injection sinks only once embedded in larger text or joined under a base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.engine.helpers import scan_files
+
+
+def _rules(tmp_path: Path, files: dict[str, str], **config: object) -> list[tuple[str, int]]:
+    result = scan_files(tmp_path, files, **config)
+    return sorted((f.rule_id, f.location.start_line) for f in result.findings)
+
+
+def test_a_file_name_joined_under_a_base_reaches_open(tmp_path: Path) -> None:
+    code = (
+        "import os\n"
+        "ROOT = '/srv/files'\n"
+        "def serve(filename):\n"
+        "    with open(os.path.join(ROOT, filename)) as f:\n"
+        "        return f.read()\n"
+        "def read(path):\n"
+        "    with open(path) as f:\n"  # the caller's own path: no finding
+        "        return f.read()\n"
+    )
+    assert _rules(tmp_path, {"lib/files.py": code}) == [("py/path-traversal", 4)]
+
+
+def test_a_command_parameter_embedded_in_a_shell_string(tmp_path: Path) -> None:
+    code = (
+        "import subprocess\n"
+        "def run(command):\n"
+        "    subprocess.run(command, shell=True)\n"  # passed whole: the caller chose the command
+        "def log(command):\n"
+        "    subprocess.run('git log ' + command, shell=True)\n"
+    )
+    assert _rules(tmp_path, {"lib/git.py": code}) == [("py/command-injection", 5)]
+
+
+def test_markup_built_by_formatting_a_text_parameter(tmp_path: Path) -> None:
+    code = (
+        "from markupsafe import Markup\n"
+        "def heading(title):\n"
+        "    return Markup('<h1>%s</h1>' % title)\n"
+        "def raw(title):\n"
+        "    return Markup(title)\n"  # whole: the caller passes markup on purpose
+        "def safe(title):\n"
+        "    return Markup('<h1>{}</h1>').format(title)\n"  # Markup.format escapes
+    )
+    found = _rules(tmp_path, {"lib/html.py": code})
+    assert [line for _, line in found] == [3]
+    assert "xss" in found[0][0]
+
+
+def test_a_name_that_says_nothing_is_not_a_source(tmp_path: Path) -> None:
+    code = "import os\ndef run(n):\n    os.system('ls ' + n)\n"
+    assert _rules(tmp_path, {"lib/run.py": code}) == []
+
+
+def test_test_modules_are_not_library_code(tmp_path: Path) -> None:
+    code = "import subprocess\ndef helper(command):\n    subprocess.run('git ' + command, shell=True)\n"
+    assert _rules(tmp_path, {"tests/test_git.py": code, "pkg/conftest.py": code}) == []
+    assert _rules(tmp_path, {"pkg/git.py": code}) == [("py/command-injection", 3)]
+
+
+def test_a_library_label_does_not_leave_its_function(tmp_path: Path) -> None:
+    code = (
+        "import os, subprocess\n"
+        "def quoted(command):\n"
+        "    return 'git ' + command\n"
+        "class Repo:\n"
+        "    def __init__(self, path):\n"
+        "        self.path = path\n"
+        "    def show(self):\n"
+        "        subprocess.run('ls ' + self.path, shell=True)\n"
+        "def caller():\n"
+        "    subprocess.run(quoted('status'), shell=True)\n"
+    )
+    assert _rules(tmp_path, {"lib/repo.py": code}) == []
+
+
+def test_a_web_parameter_still_flows_to_callers(tmp_path: Path) -> None:
+    code = (
+        "import subprocess\n"
+        "from flask import Flask, request\n"
+        "app = Flask(__name__)\n"
+        "def build(command):\n"
+        "    return 'git ' + command\n"
+        "@app.route('/run')\n"
+        "def run():\n"
+        "    subprocess.run(build(request.args['c']), shell=True)\n"
+    )
+    assert _rules(tmp_path, {"app.py": code}) == [("py/command-injection", 8)]
