@@ -56,6 +56,11 @@ def _external_base(program: Program, cls: str, depth: int) -> str:
     return ""
 
 
+def _truthy(flag: Val | None) -> bool:
+    """A keyword given and not a constant False/None (``autoescape=select_autoescape()`` counts)."""
+    return flag is not None and flag.const is not False and flag.const is not None
+
+
 class CallWalker(WalkerBase):
     """Calls: sources, sanitizers, container mutation and interprocedural summaries."""
 
@@ -120,12 +125,20 @@ class CallWalker(WalkerBase):
         if recv is not None:
             everything = union(everything, recv.taint)
         clears = self.spec.sanitizer_for(qual) if qual else None
-        if clears is None and attr and attr in self.spec.sanitizer_methods and not (recv and recv.tag):
+        arity = len(node.args) + len(node.keywords)
+        if (
+            clears is None
+            and attr in self.spec.sanitizer_methods
+            and not (recv and recv.tag)
+            and arity >= self.spec.sanitizer_method_min_args.get(attr, 0)
+        ):
             clears = self.spec.sanitizer_methods[attr]
         if clears is not None:
             if ALL in clears:
                 return CLEAN
             return Val(clear_all(everything, clears))
+        if qual and self.spec.autoescape_templates.match(qual) and _truthy(kws.get("autoescape")):
+            return Val(everything)  # an escaping template: its render() output is escaped
         type_tag = f"type:{qual}" if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper() else ""
         if sinks and not self.spec.propagators.match(qual):
             return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input

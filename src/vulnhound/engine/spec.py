@@ -120,6 +120,9 @@ class EngineSpec:
     source_methods: dict[str, str] = field(default_factory=dict)  # any receiver: recv -> kind
     sanitizers: list[SanitizerSpec] = field(default_factory=list)
     sanitizer_methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    # a method sanitizes only when called with at least this many arguments (`stmt.values(**row)`
+    # binds parameters; `row.values()` is a dict view)
+    sanitizer_method_min_args: dict[str, int] = field(default_factory=dict)
     guards: list[GuardSpec] = field(default_factory=list)
     guard_methods: dict[str, frozenset[str]] = field(default_factory=dict)
     propagators: _Names = field(default_factory=lambda: _Names(()))
@@ -139,6 +142,8 @@ class EngineSpec:
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
     parameter_sources: list[ParameterSourceSpec] = field(default_factory=list)
     joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
+    # template constructors whose templates escape HTML when built with a truthy `autoescape`
+    autoescape_templates: _Names = field(default_factory=lambda: _Names(()))
 
     def __post_init__(self) -> None:
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
@@ -260,6 +265,7 @@ class _Builder:
         self.request_types: list[str] = []
         self.xml_parsers: list[str] = []
         self.joiners: list[str] = []
+        self.autoescape: list[str] = []
 
     def shared(self, doc: Mapping[str, Any], where: str) -> None:
         spec = self.spec
@@ -300,8 +306,11 @@ class _Builder:
         for table in doc.get("sanitizer", []):
             clears = frozenset(_strs(table, "clears", where)) or frozenset({ALL})
             spec.sanitizers.append(SanitizerSpec(_Names(_strs(table, "calls", where)), clears))
+            min_args = int(table.get("min_args", 0))
             for method in _strs(table, "methods", where):
                 spec.sanitizer_methods[method] = spec.sanitizer_methods.get(method, frozenset()) | clears
+                if min_args:
+                    spec.sanitizer_method_min_args[method] = min_args
         for table in doc.get("guard", []):
             partial = frozenset("~" + k for k in _strs(table, "partial", where))
             clears = frozenset(_strs(table, "clears", where)) | partial or frozenset({ALL})
@@ -322,6 +331,7 @@ class _Builder:
             self.terminators.extend(_strs(table, "terminators", where))
             self.xml_parsers.extend(_strs(table, "safe_xml_parsers", where))
             self.joiners.extend(_strs(table, "joins", where))
+            self.autoescape.extend(_strs(table, "autoescape_templates", where))
 
     def finish(self) -> EngineSpec:
         spec = self.spec
@@ -335,6 +345,7 @@ class _Builder:
         spec.request_types = frozenset(self.request_types)
         spec.xml_parsers = _Names(self.xml_parsers)
         spec.joiners = _Names(self.joiners)
+        spec.autoescape_templates = _Names(self.autoescape)
         spec.__post_init__()
         return spec
 
