@@ -33,10 +33,13 @@ MAX_VISITS = 6
 class _Collector:
     """Findings keyed by (rule, sink location): one per sink, preferring a high-confidence source."""
 
-    def __init__(self) -> None:
+    def __init__(self, spec: EngineSpec) -> None:
         self.found: dict[tuple[str, Location], Finding] = {}
+        self.spec = spec
 
     def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
+        if not self.spec.accepts(sink, label.kind):
+            return
         rule = sink.rule
         key = (rule.id, location)
         existing = self.found.get(key)
@@ -138,7 +141,7 @@ def _analyze(
         module = program.add_module(source.path, tree, source.text)
         spent[module.name] += time.perf_counter() - started
 
-    collector = _Collector()
+    collector = _Collector(spec)
     shared = Shared(
         program=program,
         spec=spec,

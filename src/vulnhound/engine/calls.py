@@ -135,7 +135,7 @@ class CallWalker(WalkerBase):
             clears = self.spec.sanitizer_methods[attr]
         if clears is not None:
             if ALL in clears:
-                return CLEAN
+                return self._lasting(everything)
             return Val(clear_all(everything, clears))
         if qual and self.spec.autoescape_templates.match(qual) and _truthy(kws.get("autoescape")):
             return Val(everything)  # an escaping template: its render() output is escaped
@@ -144,7 +144,7 @@ class CallWalker(WalkerBase):
             return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input
         # rule data that names a function exactly wins over its scanned implementation
         if qual in self.spec.cleaners.exact and qual not in self.spec.propagators.exact:
-            return CLEAN
+            return self._lasting(everything)
         if qual == "map" and len(node.args) > 1:  # map(escape, values) sanitises each value
             mapped = dotted(node.args[0])
             mapped_clears = self.spec.sanitizer_for(program.qualify(self.module, mapped)) if mapped else None
@@ -158,7 +158,7 @@ class CallWalker(WalkerBase):
         if fval is not None and fval.tag == "lambda" and isinstance(fval.ref, ast.Lambda):
             return self._call_lambda(fval.ref, args, env)
         if qual and self.spec.cleaners.match(qual) and not self.spec.propagators.exact.__contains__(qual):
-            return CLEAN
+            return self._lasting(everything)
         # xml parsers: remember whether a parser resolves external entities
         if qual and self.spec.xml_parsers.match(qual):
             resolve = kws.get("resolve_entities")
@@ -193,6 +193,13 @@ class CallWalker(WalkerBase):
         if type_tag and target is None:
             return Val(everything, tag=type_tag)
         return Val(everything)
+
+    def _lasting(self, taint: Taint) -> Val:
+        """What a conversion, digest or check leaves: only labels whose weakness no function
+        removes (a predictable random number is as predictable as text, digit or hash)."""
+        exclusive = self.spec.exclusive_sources
+        kept = tuple(lb for lb in taint if lb.kind in exclusive) if exclusive else ()
+        return Val(kept) if kept else CLEAN
 
     def _embedding(
         self, node: ast.Call, name: str | None, qual: str, attr: str, recv: Val | None,

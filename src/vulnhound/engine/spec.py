@@ -69,6 +69,8 @@ class SinkSpec:
     cwe: tuple[str, ...] = ()
     label: str = ""
     min_args: int = 0  # e.g. redirect needs an argument
+    # source kinds this sink accepts (a rule's `sources`); empty: every kind not kept for such rules
+    sources: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,19 @@ class EngineSpec:
     # template constructors whose templates escape HTML when built with a truthy `autoescape`
     autoescape_templates: _Names = field(default_factory=lambda: _Names(()))
 
+    def accepts(self, sink: SinkSpec, source_kind: str) -> bool:
+        """Whether a label of this source kind is reported at this sink: a rule with `sources`
+        takes only those kinds, and those kinds (weak random values) reach no other rule."""
+        if sink.sources:
+            return source_kind in sink.sources
+        return source_kind not in self.exclusive_sources
+
+    @property
+    def exclusive_sources(self) -> frozenset[str]:
+        return self._exclusive
+
     def __post_init__(self) -> None:
+        self._exclusive = frozenset(k for s in self.sinks for k in s.sources)
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
@@ -249,6 +263,7 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         cwe=tuple(_strs(table, "cwe", where)) or rule.cwe,
         label=str(table.get("label", rule.data.get("label", rule.name))),
         min_args=int(table.get("min_args", 0)),
+        sources=frozenset(_strs(rule.data, "sources", f"{rule.origin}: rule '{rule.id}'")),
     )
 
 
