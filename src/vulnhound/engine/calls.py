@@ -35,6 +35,7 @@ from vulnhound.engine.taint import (
 from vulnhound.engine.walker import EMPTY_SUMMARY, KWARG_ITEMS, KWARGS, Env, WalkerBase, concat_path, hashable
 from vulnhound.findings import FlowStep
 
+_EDITS = frozenset({"pop", "remove", "insert", "clear"})
 _MUTATORS = frozenset(
     {"append", "extend", "add", "update", "insert", "appendleft", "setdefault", "write", "writelines"}
 )
@@ -166,6 +167,10 @@ class CallWalker(WalkerBase):
                 return Val(tag="safe-xml-parser")
         # containers: mutation, constant-key reads
         if recv is not None and isinstance(func, ast.Attribute):
+            if attr in _EDITS and (recv.items is not None or recv.keys is not None):
+                edited = self._edit(func.value, attr, node, args, recv, env)
+                if edited is not None:
+                    return edited
             if attr in _MUTATORS:
                 self._mutate(func.value, attr, args, env)
                 return CLEAN
@@ -256,6 +261,52 @@ class CallWalker(WalkerBase):
             node.args[0].value
         )
         return (named or literal) and bool(self.const(node.args[1], env))
+
+    def _edit(
+        self, target: ast.expr, attr: str, node: ast.Call, args: list[Val], recv: Val, env: Env
+    ) -> Val | None:
+        """``pop``/``remove``/``insert``/``clear`` on a list or dict whose elements are known: the
+        elements shift as Python shifts them, and ``pop`` returns the element it removes. None
+        when the index or key is not a constant (the caller then treats the call as a merge)."""
+        key = target.id if isinstance(target, ast.Name) else dotted(target)
+        if key is None or env.get(key) is not recv:
+            return None
+        consts = [self.const(a, env) for a in node.args[:1]]  # the index, key or removed value
+        if NOCONST in consts or node.keywords:
+            return None
+        if recv.keys is not None:  # dict.pop(key[, default]), dict.clear()
+            if attr == "clear":
+                env[key] = Val(EMPTY, keys={}, tag=recv.tag)
+                return CLEAN
+            if attr != "pop" or not consts or not hashable(consts[0]):
+                return None
+            keys = dict(recv.keys)
+            found = keys.pop(consts[0], None)
+            env[key] = Val(union_all([v.taint for v in keys.values()]), keys=keys, tag=recv.tag)
+            return found if found is not None else (args[1] if len(args) > 1 else CLEAN)
+        items = list(recv.items or ())
+        result: Val = CLEAN
+        try:
+            if attr == "pop":
+                index = consts[0] if consts else -1
+                if not isinstance(index, int):
+                    return None
+                result = items.pop(index)
+            elif attr == "insert" and len(args) == 2 and isinstance(consts[0], int):
+                items.insert(consts[0], args[1])
+            elif attr == "remove" and consts:
+                index = next(
+                    i for i, v in enumerate(items) if v.const is not NOCONST and v.const == consts[0]
+                )
+                items.pop(index)
+            elif attr == "clear":
+                items = []
+            else:
+                return None
+        except (IndexError, TypeError, StopIteration):
+            return None
+        env[key] = Val(union_all([v.taint for v in items]), items=tuple(items), tag=recv.tag)
+        return result
 
     def _mutate(self, target: ast.expr, attr: str, args: list[Val], env: Env) -> None:
         key = target.id if isinstance(target, ast.Name) else dotted(target)

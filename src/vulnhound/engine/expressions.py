@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from vulnhound.engine import folding
 from vulnhound.engine.modules import dotted
 from vulnhound.engine.taint import (
     CLEAN,
@@ -112,6 +113,34 @@ class ExpressionWalker(WalkerBase):
                 return NOCONST
         if isinstance(node, ast.Name) and node.id == "TYPE_CHECKING":
             return False
+        return self._folded(node, env)
+
+    def _folded(self, node: ast.expr, env: Env) -> object:
+        """Arithmetic, string methods, subscripts and f-strings over known constants."""
+        if isinstance(node, ast.BinOp):
+            left = self.const(node.left, env)
+            return NOCONST if left is NOCONST else folding.binop(node.op, left, self.const(node.right, env))
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+            container = self.const(node.value, env)
+            if container is NOCONST:
+                return NOCONST
+            return folding.subscript(container, self.const(node.slice, env))
+        if isinstance(node, ast.Tuple):
+            items = tuple(self.const(e, env) for e in node.elts)
+            return NOCONST if NOCONST in items else items
+        if isinstance(node, ast.Call) and not node.keywords and len(node.args) <= 3:
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                return NOCONST
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                receiver = self.const(func.value, env)
+                if receiver is NOCONST:
+                    return NOCONST
+                return folding.method(receiver, func.attr, [self.const(a, env) for a in node.args])
+            if isinstance(func, ast.Name) and func.id not in env and func.id not in self.globals:
+                if self.s.program.qualify(self.module, func.id) != func.id:
+                    return NOCONST  # an imported function of that name
+                return folding.builtin(func.id, [self.const(a, env) for a in node.args])
         return NOCONST
 
     def _imported(self, name: str) -> Val:

@@ -27,6 +27,25 @@ def _concrete(val: Val) -> Val | None:
     return Val(taint, const=val.const, tag=tag, ref=val.ref)
 
 
+def _pattern_matches(
+    pattern: ast.pattern, subject: object, const: Callable[[ast.expr], object]
+) -> bool | None:
+    """Whether a match pattern accepts a constant subject; None when that cannot be told."""
+    if isinstance(pattern, ast.MatchAs) and pattern.pattern is None:
+        return True  # `case _` or a capture
+    if isinstance(pattern, ast.MatchValue):
+        value = const(pattern.value)
+        return None if value is NOCONST else bool(value == subject)
+    if isinstance(pattern, ast.MatchSingleton):
+        return subject is pattern.value
+    if isinstance(pattern, ast.MatchOr):
+        results = [_pattern_matches(p, subject, const) for p in pattern.patterns]
+        if True in results:
+            return True
+        return None if None in results else False
+    return None
+
+
 def _env_signature(env: Env) -> frozenset[tuple[str, object]]:
     return frozenset((name, (val.tag, tuple(lb.key for lb in val.taint))) for name, val in env.items())
 
@@ -52,7 +71,7 @@ class StatementWalker(WalkerBase):
                 self.summary.ret = union(self.summary.ret, self.eval(value.value, env).taint)
             return env
         if isinstance(node, ast.Assign):
-            val = self.eval(node.value, env)
+            val = self._with_const(node.value, self.eval(node.value, env), env)
             for target in node.targets:
                 self.assign(target, val, env, node)
             return env
@@ -133,8 +152,9 @@ class StatementWalker(WalkerBase):
             return env
         if isinstance(node, ast.Match):
             subject = self.eval(node.subject, env)
-            outs: list[Env | None] = [env]
-            for case in node.cases:
+            taken = self._matching_case(node, env)  # a constant subject: only that case runs
+            outs: list[Env | None] = [env] if taken is None else []
+            for case in node.cases if taken is None else [taken]:
                 branch = dict(env)
                 for sub in ast.walk(case.pattern):
                     captured = getattr(sub, "name", None)
@@ -143,6 +163,32 @@ class StatementWalker(WalkerBase):
                 outs.append(self.block(case.body, branch))
             return self._join_envs(outs)
         return env
+
+    def _matching_case(self, node: ast.Match, env: Env) -> ast.match_case | None:
+        """The case a constant subject selects, when every case before it is decidable."""
+        subject = self.const(node.subject, env)
+        if subject is NOCONST:
+            return None
+        for case in node.cases:
+            if case.guard is not None:
+                return None
+            decided = _pattern_matches(case.pattern, subject, lambda e: self.const(e, env))
+            if decided is None:
+                return None
+            if decided:
+                return case
+        return None
+
+    _FOLDABLE = (ast.BinOp, ast.Subscript, ast.Call, ast.Tuple)
+
+    def _with_const(self, node: ast.expr, val: Val, env: Env) -> Val:
+        """The value with its constant when the expression folds to one (``n = 7 * 42``)."""
+        if val.taint or val.const is not NOCONST or not isinstance(node, self._FOLDABLE):
+            return val
+        const = self.const(node, env)
+        if const is NOCONST:
+            return val
+        return Val(const=const, items=val.items, keys=val.keys, tag=val.tag, attrs=val.attrs)
 
     def _terminates(self, call: ast.Call) -> bool:
         name = dotted(call.func)

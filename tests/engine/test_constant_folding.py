@@ -1,0 +1,111 @@
+"""Constant propagation and container element sensitivity: branches that a constant condition
+rules out and list or dict elements that a constant index selects decide what is reported."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from tests.engine.helpers import scan_files
+
+from vulnhound.engine import folding
+from vulnhound.engine.taint import NOCONST
+
+HEAD = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n"
+
+
+def _lines(tmp_path: Path, body: str) -> list[int]:
+    code = (
+        HEAD + "@app.route('/t', methods=['POST'])\ndef t():\n    param = request.form.get('p', '')\n" + body
+    )
+    result = scan_files(tmp_path, {"app.py": code})
+    offset = code.count("\n") - body.count("\n")
+    return sorted(f.location.start_line - offset for f in result.findings)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # arithmetic in an if condition: 294 - 86 > 200, so bar is the constant
+        (
+            "    num = 86\n    bar = 'safe' if (7 * 42) - num > 200 else param\n    os.system('echo ' + bar)\n",
+            [],
+        ),
+        (
+            "    num = 106\n    bar = 'safe' if (7 * 42) - num > 200 else param\n    os.system('echo ' + bar)\n",
+            [3],
+        ),
+        (
+            "    num = 86\n    if (7 * 42) - num > 200:\n        bar = 'ok'\n    else:\n        bar = param\n"
+            "    os.system('echo ' + bar)\n",
+            [],
+        ),
+        # string methods and subscripts
+        (
+            "    b = ('x' * 3).replace('x', 'y')\n    bar = param if b == 'zzz' else 's'\n    os.system('echo ' + bar)\n",
+            [],
+        ),
+        (
+            "    b = ('x' * 3).replace('x', 'z')\n    bar = param if b == 'zzz' else 's'\n    os.system('echo ' + bar)\n",
+            [3],
+        ),
+        (
+            "    g = 'ABC'[1]\n    bar = param if g.lower() == 'a' else 's'\n    os.system('echo ' + bar)\n",
+            [],
+        ),
+        # match on a constant subject
+        (
+            "    target = 'ABC'[1]\n    match target:\n        case 'A':\n            bar = param\n"
+            "        case 'B' | 'C':\n            bar = 'bob'\n        case _:\n            bar = param\n"
+            "    os.system('echo ' + bar)\n",
+            [],
+        ),
+        (
+            "    target = 'ABC'[0]\n    match target:\n        case 'A':\n            bar = param\n"
+            "        case _:\n            bar = 'bob'\n    os.system('echo ' + bar)\n",
+            [7],
+        ),
+        # list edits shift elements; pop returns the removed one
+        (
+            "    v = []\n    v.append('safe')\n    v.append(param)\n    v.append('more')\n    v.pop(0)\n"
+            "    os.system('echo ' + v[1])\n",
+            [],
+        ),
+        (
+            "    v = []\n    v.append('safe')\n    v.append(param)\n    v.append('more')\n    v.pop(0)\n"
+            "    os.system('echo ' + v[0])\n",
+            [6],
+        ),
+        (
+            "    v = ['a', param]\n    x = v.pop()\n    os.system('echo ' + v[0])\n    os.system('echo ' + x)\n",
+            [4],
+        ),
+        (
+            "    v = ['a', 'b']\n    v.insert(0, param)\n    os.system('echo ' + v[1])\n    os.system('echo ' + v[0])\n",
+            [4],
+        ),
+        ("    v = [param, 'b']\n    v.remove('b')\n    os.system('echo ' + v[0])\n", [3]),
+        (
+            "    m = {'a': 'x', 'b': param}\n    y = m.pop('b')\n    os.system('echo ' + m['a'])\n    os.system(y)\n",
+            [4],
+        ),
+    ],
+)
+def test_branches_and_elements_follow_constants(tmp_path: Path, body: str, expected: list[int]) -> None:
+    assert _lines(tmp_path, body) == expected
+
+
+def test_folding_refuses_huge_values_and_unknown_operations() -> None:
+
+    assert folding.binop(ast.Mult(), "x", 10**9) is NOCONST
+    assert folding.binop(ast.Pow(), 10, 10**6) is NOCONST
+    assert folding.binop(ast.LShift(), 1, 10**6) is NOCONST
+    assert folding.binop(ast.Div(), 1, 0) is NOCONST
+    assert folding.binop(ast.Sub(), 7 * 42, 86) == 208
+    assert folding.method("abc", "zfill", [10**9]) is NOCONST
+    assert folding.method("a,b", "split", [","]) == ("a", "b")
+    assert folding.method("abc", "format", []) is NOCONST  # not a listed method
+    assert folding.builtin("len", ["abcd"]) == 4
+    assert folding.builtin("open", ["x"]) is NOCONST
+    assert folding.subscript("ABC", 5) is NOCONST
