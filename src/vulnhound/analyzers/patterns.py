@@ -13,9 +13,10 @@ the tree is walked only when some rule may match, and then only the rules that m
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,8 @@ _MATCH_KEYS = frozenset(
         "keyword_dict_equals",
         "keyword_contains",
         "receiver_bound_to",
+        "keyword_absent_or_made_by",
+        "not_only_used_with_literal_arg",
     }
 )
 _ASSIGN_KEYS = frozenset(
@@ -212,6 +215,36 @@ def _argument_names(call: ast.Call) -> list[str]:
 
 
 @dataclass(frozen=True)
+class _MadeBy:
+    """An argument made by one of ``calls`` with each keyword of ``keyword_not_in`` missing or
+    not one of its values: ``etree.XMLParser(remove_blank_text=True)`` resolving entities."""
+
+    calls: frozenset[str]
+    keyword_not_in: Mapping[str, Sequence[Any]]
+
+    @classmethod
+    def from_table(cls, table: Any, where: str) -> _MadeBy:
+        if not isinstance(table, Mapping) or not isinstance(table.get("calls"), list) or not table["calls"]:
+            raise RuleError(f"{where}: 'keyword_absent_or_made_by' values need a non-empty 'calls' list")
+        _check_keys(table, frozenset({"calls", "keyword_not_in"}), f"{where}: keyword_absent_or_made_by")
+        return cls(frozenset(str(c) for c in table["calls"]), dict(table.get("keyword_not_in", {})))
+
+    def made(self, node: ast.expr, facts: ModuleFacts) -> bool:
+        if not isinstance(node, ast.Call):
+            return False
+        name = dotted_name(node.func)
+        if name is None or qualify(name, facts.aliases) not in self.calls:
+            return False
+        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            return False  # **options may set any keyword: unprovable
+        given = {k.arg: k.value for k in node.keywords}
+        return all(
+            name not in given or facts.value(given[name]) not in allowed
+            for name, allowed in self.keyword_not_in.items()
+        )
+
+
+@dataclass(frozen=True)
 class _Matcher:
     exact: frozenset[str]
     suffixes: tuple[str, ...]
@@ -230,6 +263,8 @@ class _Matcher:
     keyword_dict_equals: Mapping[str, Mapping[str, Any]]
     keyword_contains: Mapping[str, Sequence[Any]]
     receiver_bound_to: frozenset[str]
+    made_by: Mapping[str, _MadeBy] = dataclasses.field(default_factory=dict)
+    literal_use_arg: int | None = None
     # Words the file must contain for a call to match: all of ``keywords`` (given by name),
     # and all the words of at least one callee pattern.
     keywords: tuple[str, ...] = ()
@@ -271,6 +306,11 @@ class _Matcher:
             },
             keyword_contains={str(k): list(v) for k, v in dict(table.get("keyword_contains", {})).items()},
             receiver_bound_to=frozenset(str(c) for c in table.get("receiver_bound_to", ())),
+            made_by={
+                str(k): _MadeBy.from_table(v, where)
+                for k, v in dict(table.get("keyword_absent_or_made_by", {})).items()
+            },
+            literal_use_arg=table.get("not_only_used_with_literal_arg"),
             keywords=tuple(
                 str(k)
                 for k in dict(table.get("keyword_equals", {}))
@@ -327,7 +367,9 @@ class _Matcher:
                 return False
         position = self.arg_nonliteral
         if position is not None and (
-            position >= len(call.args) or isinstance(call.args[position], ast.Constant)
+            position >= len(call.args)
+            or isinstance(call.args[position], ast.Starred)
+            or facts.literal(call.args[position]) is not MISSING
         ):
             return False
         if self.arg_count_below is not None and len(call.args) >= self.arg_count_below:
@@ -356,6 +398,14 @@ class _Matcher:
             text = where.function_text(call.lineno)
             if any(t in text for t in self.function_not_containing):
                 return False
+        for name, made_by in self.made_by.items():
+            arg = self._argument(call, name)
+            if isinstance(arg, ast.Constant) and arg.value is None:
+                continue  # parser=None: the default, as when absent
+            if arg is _UNKNOWN or (arg is not None and not where.made_by(arg, call.lineno, made_by)):
+                return False
+        if self.literal_use_arg is not None and where.only_used_with_literal(call, self.literal_use_arg):
+            return False
         return not self.receiver_bound_to or where.receiver_in(call, self.receiver_bound_to)
 
 
@@ -380,6 +430,8 @@ class _File:
         self._facts = facts
         self._defs: list[tuple[int, int]] | None = None
         self._bindings: dict[str, set[str]] | None = None
+        self._functions: list[ast.FunctionDef | ast.AsyncFunctionDef] | None = None
+        self._parents: dict[ast.AST, ast.AST] | None = None
 
     def function_text(self, line: int) -> str:
         """The source of the innermost function around ``line`` (the module outside any)."""
@@ -394,6 +446,93 @@ class _File:
             return self._text
         start, end = max(around)  # the latest start holding the line is the innermost
         return "\n".join(self._text.splitlines()[start - 1 : end])
+
+    def _function(self, line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The innermost function around ``line``, or None at module level."""
+        if self._functions is None:
+            self._functions = [
+                n for n in ast.walk(self._tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+        around = [f for f in self._functions if f.lineno <= line <= (f.end_lineno or f.lineno)]
+        return max(around, key=lambda f: f.lineno) if around else None
+
+    def _parent_of(self, node: ast.AST) -> ast.AST | None:
+        if self._parents is None:
+            self._parents = {}
+            stack: list[ast.AST] = [self._tree]
+            while stack:  # iterative: scanned code may nest deeper than the recursion limit
+                parent = stack.pop()
+                for child in ast.iter_child_nodes(parent):
+                    self._parents[child] = parent
+                    stack.append(child)
+        return self._parents.get(node)
+
+    def assigned(self, name: str, line: int) -> list[ast.expr]:
+        """The values ``name`` is assigned in the function around ``line`` or, when it is not
+        bound there, at module level (outside functions and classes). A parameter: none known."""
+        function = self._function(line)
+        if function is not None:
+            arguments = function.args
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+            if any(a.arg == name for a in every):
+                return []
+            values = _assignments(ast.walk(function), name)
+            if values:
+                return values
+        statements: list[ast.AST] = list(self._tree.body)
+        found: list[ast.AST] = []
+        while statements:
+            stmt = statements.pop()
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            found.append(stmt)
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                statements.extend(getattr(stmt, field, None) or ())
+        return _assignments(found, name)
+
+    def made_by(self, arg: ast.expr, line: int, made_by: _MadeBy) -> bool:
+        """``arg`` is made by ``made_by``'s calls, inline or through a name bound from one."""
+        if isinstance(arg, ast.Name):
+            return any(made_by.made(v, self._facts) for v in self.assigned(arg.id, line))
+        return made_by.made(arg, self._facts)
+
+    def _user(self, node: ast.AST) -> ast.Call | None:
+        """The call ``node`` is an argument of (positional or keyword), if it is one."""
+        parent = self._parent_of(node)
+        if isinstance(parent, ast.keyword):
+            parent = self._parent_of(parent)
+        if isinstance(parent, ast.Call) and parent.func is not node:
+            return parent
+        return None
+
+    def _literal_arg(self, call: ast.Call | None, position: int) -> bool:
+        if call is None or position >= len(call.args) or isinstance(call.args[position], ast.Starred):
+            return False
+        return self._facts.literal(call.args[position]) is not MISSING
+
+    def only_used_with_literal(self, call: ast.Call, position: int) -> bool:
+        """Every use of the call's result, inline or through the one name it is assigned to, is
+        as an argument of a call whose positional argument ``position`` is a literal (or a
+        module constant): a parser that only ever parses a bundled document."""
+        user = self._user(call)
+        if user is not None:
+            return self._literal_arg(user, position)
+        parent = self._parent_of(call)
+        if not (
+            isinstance(parent, ast.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0], ast.Name)
+        ):
+            return False
+        name = parent.targets[0].id
+        scope: ast.AST = self._function(call.lineno) or self._tree
+        uses = [
+            n
+            for n in ast.walk(scope)
+            if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        ]
+        return bool(uses) and all(self._literal_arg(self._user(u), position) for u in uses)
 
     def receiver_in(self, call: ast.Call, callees: frozenset[str]) -> bool:
         """The method's receiver is made by one of ``callees``: ``tarfile.open(p).extractall()``,
@@ -433,6 +572,21 @@ class _File:
                         found.setdefault(target.id, set()).add(self._made_by(made))
             self._bindings = found
         return self._bindings
+
+
+def _assignments(nodes: Iterable[ast.AST], name: str) -> list[ast.expr]:
+    """The values assigned to the plain name ``name`` by the assignments among ``nodes``."""
+    values: list[ast.expr] = []
+    for node in nodes:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            values.append(value)
+    return values
 
 
 @dataclass(frozen=True)
