@@ -34,13 +34,13 @@ _LOCATION = _object(
     {"path": _STR, "start_line": _LINE, "start_column": _LINE, "end_line": _LINE, "end_column": _LINE}
 )
 
-# The schema of docs/json-format.md, version 1.0. Objects are closed: a field added to the
+# The schema of docs/json-format.md, version 1.1. Objects are closed: a field added to the
 # reporter without being added here (and documented) fails the tests.
 REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     **_object(
         {
-            "schema_version": {"const": "1.0"},
+            "schema_version": {"const": "1.1"},
             "tool": _object({"name": {"const": "vulnhound"}, "version": _STR}),
             "root": _STR,
             "targets": _STRINGS,
@@ -50,6 +50,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                 {
                     "findings": _INT,
                     "by_severity": _object({s: _INT for s in ("critical", "high", "medium", "low", "info")}),
+                    "by_context": _object({c: _INT for c in ("production", "test", "example", "docs")}),
                     "suppressed": _INT,
                     "baseline_matched": _INT,
                     "below_threshold": _INT,
@@ -106,6 +107,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "fingerprint": _STR,
                         "line_hash": _STR,
                         "properties": {"type": "object", "additionalProperties": _STR},
+                        "code_context": {"enum": ["production", "test", "example", "docs"]},
                     }
                 ),
             },

@@ -41,7 +41,9 @@ def _table_rows(text: str, header: str) -> list[str]:
 
 def test_heading_and_summary_table() -> None:
     out = markdown(rich_result())
-    assert out.startswith("## \u274c vulnhound: 4 findings (1 critical, 1 high, 1 medium, 1 info)")
+    assert out.startswith(
+        "## \u274c vulnhound: 4 findings (1 critical, 1 high, 1 medium, 1 info; 4 in production code)"
+    )
     assert "4 files could not be analysed" in out
     summary = {
         _cells(r)[0].strip(): _cells(r)[1].strip() for r in _table_rows(out, "| Severity | Findings |")
@@ -53,19 +55,19 @@ def test_heading_and_summary_table() -> None:
 
 def test_findings_table_escapes_pipes_and_newlines() -> None:
     out = markdown(rich_result())
-    rows = _table_rows(out, "| Severity | Rule | CWE | Location | Message |")
+    rows = _table_rows(out, "| Severity | Rule | CWE | Location | Context | Message |")
     assert len(rows) == 4  # suppressed findings are not in the table
-    assert all(len(_cells(r)) == 5 for r in rows), rows
+    assert all(len(_cells(r)) == 6 for r in rows), rows
     assert [_cells(r)[0].strip() for r in rows] == ["critical", "high", "medium", "info"]
     model = next(r for r in rows if "model/path-traversal" in r)
-    location, message = _cells(model)[3], _cells(model)[4]
+    location, message = _cells(model)[3], _cells(model)[5]
     assert "app/files\\|odd `name`.py:3" in location and location.strip().startswith("``")
     assert "x \\| y" in message and "second line \\| pipe" in message
     assert "<script>" not in out and "&lt;script&gt;" in message
     assert "\\x1b" in message and "\x1b" not in out
     assert "triage: uncertain" in message
     long_row = next(r for r in rows if "py/long" in r)
-    assert len(_cells(long_row)[4]) < MAX_MESSAGE * 2
+    assert len(_cells(long_row)[5]) < MAX_MESSAGE * 2
     assert "\u2026" in long_row
 
 
@@ -126,5 +128,5 @@ def test_escape_helpers() -> None:
 
 def test_real_scan(tmp_path: Path) -> None:
     out = markdown(scanned_result(tmp_path))
-    assert out.startswith("## \u274c vulnhound: 2 findings (1 high, 1 medium)")
+    assert out.startswith("## \u274c vulnhound: 2 findings (1 high, 1 medium; 2 in production code)")
     assert "`client.py:7`" in out and "`client.py:8`" in out

@@ -51,7 +51,9 @@ def test_grouped_by_severity_critical_first() -> None:
 def test_summary_line_counts() -> None:
     out = text(rich_result(), width=200)
     summary = " ".join(out.strip().split("\n\n")[-1].split())  # the last paragraph, unwrapped
-    assert summary.startswith("4 findings (1 critical, 1 high, 1 medium, 0 low, 1 info)")
+    assert summary.startswith(
+        "4 findings (1 critical, 1 high, 1 medium, 0 low, 1 info; 4 in production code)"
+    )
     assert "3 suppressed" in summary and "2 matched the baseline" in summary
     assert "12 files and 3456 lines analysed in 1.25s" in summary
     assert "4 files NOT analysed" in summary

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vulnhound.code_context import ContextRules, parse_context_name
 from vulnhound.errors import ConfigError
-from vulnhound.findings import Confidence, Severity
+from vulnhound.findings import CodeContext, Confidence, Severity
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 
@@ -31,6 +32,8 @@ class Config:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     per_file_timeout: float = 20.0
     fail_on: Severity = Severity.HIGH
+    # Contexts whose findings count for fail_on besides production code ("test", "all"...).
+    fail_on_contexts: tuple[CodeContext, ...] = ()
     min_severity: Severity = Severity.INFO
     min_confidence: Confidence = Confidence.LOW
     strict: bool = False
@@ -50,6 +53,8 @@ class Config:
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
+    # Path conventions that class files as test, example or docs code ([contexts]).
+    contexts: ContextRules = dataclasses.field(default_factory=ContextRules.default)
     source: str = "defaults"  # where the file part came from, for messages
 
     def replace(self, **changes: Any) -> Config:
@@ -120,6 +125,16 @@ def _as_confidence(value: Any, key: str, where: str) -> Confidence:
         raise ConfigError(f"{where}: key '{key}' must be one of {choices}; got {value!r}") from None
 
 
+def _as_contexts(value: Any, key: str, where: str) -> tuple[CodeContext, ...]:
+    """Context names, comma separated or as a list (repeated options); ``all`` for every one."""
+    items = _as_str_list(value, key, where)
+    names = [part for item in items for part in item.split(",") if part.strip()]
+    chosen: dict[CodeContext, None] = {}
+    for name in names:
+        chosen.update(dict.fromkeys(parse_context_name(name, key, where)))
+    return tuple(chosen)
+
+
 Parser = Callable[[Any, str, str], Any]
 
 # Scalar and list keys, settable from file, environment and command line.
@@ -130,6 +145,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "max_file_size": _as_int,
     "per_file_timeout": _as_float,
     "fail_on": _as_severity,
+    "fail_on_contexts": _as_contexts,
     "min_severity": _as_severity,
     "min_confidence": _as_confidence,
     "strict": _as_bool,
@@ -282,3 +298,4 @@ def _lazy(target: str) -> Callable[[], SectionParser]:
 # The model layer owns [[tool.vulnhound.models]]; the egress guard owns [tool.vulnhound.policy].
 register_section("models", _lazy("vulnhound.models.config:parse_models_section"))
 register_section("policy", _lazy("vulnhound.guard.policy:parse_policy_section"))
+register_section("contexts", _lazy("vulnhound.code_context:parse_contexts_section"))

@@ -54,6 +54,15 @@ class Confidence(enum.StrEnum):
 _CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 
 
+class CodeContext(enum.StrEnum):
+    """Where a finding lives, by path conventions (:mod:`vulnhound.code_context`)."""
+
+    PRODUCTION = "production"
+    TEST = "test"
+    EXAMPLE = "example"
+    DOCS = "docs"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
     """A region of a file: relative POSIX path, 1-based lines and columns.
@@ -122,6 +131,8 @@ class Finding:
     ``fingerprint`` is line independent and filled in by the pipeline, which knows the
     source text; analyzers leave it empty. ``context`` is an optional syntactic anchor
     (e.g. the enclosing function's qualified name) that makes the fingerprint stable.
+    ``code_context`` says where the finding lives (production, test, example or docs code),
+    set by the pipeline from the file's path; it is no part of the fingerprint.
     """
 
     rule_id: str
@@ -139,6 +150,7 @@ class Finding:
     fingerprint: str = ""
     line_hash: str = ""
     properties: tuple[tuple[str, str], ...] = field(default=())
+    code_context: CodeContext = CodeContext.PRODUCTION
 
     @property
     def suppressed(self) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from vulnhound.findings import Confidence, Finding, Location, Severity
+from vulnhound.findings import CodeContext, Confidence, Finding, Location, Severity
 from vulnhound.rules.catalog import RuleInfo
 from vulnhound.sources import Skipped
 
@@ -70,8 +71,15 @@ class ScanResult:
         counts = Counter(f.severity for f in self.active)
         return {s: counts.get(s, 0) for s in Severity}
 
-    def fails(self, threshold: Severity) -> bool:
-        return any(f.severity.at_least(threshold) for f in self.active)
+    def context_counts(self) -> dict[CodeContext, int]:
+        """Active findings per code context (production, test, example, docs), every context listed."""
+        counts = Counter(f.code_context for f in self.active)
+        return {c: counts.get(c, 0) for c in CodeContext}
+
+    def fails(self, threshold: Severity, contexts: Iterable[CodeContext] = ()) -> bool:
+        """An active finding at or above ``threshold`` in production code or one of ``contexts``."""
+        counted = {CodeContext.PRODUCTION, *contexts}
+        return any(f.severity.at_least(threshold) and f.code_context in counted for f in self.active)
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for rule in self.rules:
@@ -89,14 +97,19 @@ class ExitCode:
     INCOMPLETE = 3
 
 
-def exit_code(result: ScanResult, fail_on: Severity, strict: bool) -> int:
+def exit_code(
+    result: ScanResult, fail_on: Severity, strict: bool, fail_on_contexts: Iterable[CodeContext] = ()
+) -> int:
     """0 clean, 1 findings at or above ``fail_on``, 3 when files were skipped under ``strict``.
+
+    Findings count when they live in production code or in one of ``fail_on_contexts``
+    (test, example, docs): a vulnerable test helper does not fail a build by default.
 
     A scan that analysed nothing at all exits 3 even without ``strict``: a mistyped path or
     include glob must not turn CI green. Findings win over incompleteness: a real
     vulnerability must not hide behind a skip.
     """
-    if result.fails(fail_on):
+    if result.fails(fail_on, fail_on_contexts):
         return ExitCode.FINDINGS
     if result.nothing_analysed or (strict and result.incomplete):
         return ExitCode.INCOMPLETE

@@ -178,7 +178,10 @@ def scan(
         extras.extend(output.extras)
 
     disabled = {r.upper() for r in config.disable_rules}
-    raw = [f for f in raw if f.rule_id.upper() not in disabled]
+    # Where each finding lives (test, example, docs code) and, there, taint severity capped
+    # unless the build fails on that context too.
+    uncapped = config.fail_on_contexts
+    raw = [config.contexts.apply(f, uncapped) for f in raw if f.rule_id.upper() not in disabled]
     by_path = {f.path: f for f in files}
     line_text = {
         (f.location.path, f.location.start_line): by_path[f.location.path].line(f.location.start_line)
@@ -202,6 +205,8 @@ def scan(
         notes.extend(staged.notes)
         usage.extend(staged.model_usage)
         extras.extend(staged.extras)
+    if stages:  # a stage may add findings (a model's); contexts apply to them too
+        findings = [config.contexts.apply(f, uncapped) for f in findings]
     findings, unused, suppression_notes = _apply_suppressions(findings, files, config.suppressions, catalog)
     notes.extend(suppression_notes)
 

@@ -45,6 +45,11 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "site-packages/",
     ".vulnhound/",
     ".ipynb_checkpoints/",  # copies of notebooks the tree already has
+    # Generated HTML (Sphinx and Jekyll output, coverage reports): copies of sources the tree
+    # already has, megabytes of inline JS and sample credentials per page.
+    "_build/",
+    "_site/",
+    "htmlcov/",
     # Generated lock files: large, and their hashes look like secrets.
     "package-lock.json",
     "npm-shrinkwrap.json",

@@ -38,6 +38,14 @@ def register(subparsers: Any) -> None:
         help="exit 1 when a finding is at or above (default: high)",
     )
     parser.add_argument(
+        "--fail-on-context",
+        dest="fail_on_contexts",
+        action="append",
+        metavar="CONTEXT[,CONTEXT]",
+        help="also count findings in these contexts for --fail-on: test, example, docs or all "
+        "(repeatable; default: production code only)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", default=None, help="exit 3 when some files could not be analysed"
     )
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
@@ -55,7 +63,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args, ["fail_on", "strict", "baseline", "report_unused_suppressions"])
+    config = config_from(
+        args, ["fail_on", "fail_on_contexts", "strict", "baseline", "report_unused_suppressions"]
+    )
     if wants_models(args):  # nothing model-related exists otherwise
         setup = model_setup(args, config)
         try:
@@ -85,4 +95,4 @@ def run(args: argparse.Namespace) -> int:
         if target is None:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
-    return exit_code(result, config.fail_on, config.strict)
+    return exit_code(result, config.fail_on, config.strict, config.fail_on_contexts)

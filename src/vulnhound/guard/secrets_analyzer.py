@@ -33,7 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
-from vulnhound.findings import Confidence, Finding, Location
+from vulnhound.code_context import ContextRules
+from vulnhound.findings import CodeContext, Confidence, Finding, Location
 from vulnhound.guard.secrets import SecretDetector, SecretMatch
 from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
@@ -217,6 +218,9 @@ _BLOCK_COMMENTS: dict[str, tuple[str, str]] = {
 }
 
 
+_OUTSIDE_NOTES = {CodeContext.DOCS: "in documentation", CodeContext.EXAMPLE: "in example code"}
+
+
 def _is_test_path(path: str) -> bool:
     parts = path.split("/")
     return any(part.lower() in _TEST_DIRS for part in parts[:-1]) or bool(_TEST_FILE.fullmatch(parts[-1]))
@@ -392,10 +396,14 @@ def _judge(
     text: str,
     detector: SecretDetector,
     in_docs: Callable[[int], bool],
-    in_tests: bool,
+    outside: str,
     line_start: int,
 ) -> _Verdict | None:
-    """The confidence to report ``match`` at, with the reasons it was lowered; None: not reported."""
+    """The confidence to report ``match`` at, with the reasons it was lowered; None: not reported.
+
+    ``outside`` says why the file is not production code ("in test code", "in documentation"),
+    or is empty for production code.
+    """
     value, kind = match.value, match.kind
     if detector.is_instruction(value):
         return None  # your_client_secret, <insert key>: text for the reader
@@ -407,23 +415,23 @@ def _judge(
         example = example or detector.is_example(password) or detector.is_example(decoded.replace(" ", "-"))
     if kind not in _GENERIC:
         if example:
-            return None if in_tests or in_docs(match.start) else _Verdict(Confidence.LOW, ("example value",))
-        if in_tests:
-            return _Verdict(_lower(match.confidence), ("in test code",))
+            return None if outside or in_docs(match.start) else _Verdict(Confidence.LOW, ("example value",))
+        if outside:
+            return _Verdict(_lower(match.confidence), (outside,))
         return _Verdict(match.confidence, ())
     if _not_a_secret(match, text, line_start):
         return None
     documentation = in_docs(match.start)
     if example or (documentation and user and detector.is_example_user(user)):
-        return None if documentation or in_tests else _Verdict(Confidence.LOW, ("example value",))
+        return None if documentation or outside else _Verdict(Confidence.LOW, ("example value",))
     notes: list[str] = []
     plain = bool(_WORDISH.fullmatch(value))
     if kind in _NAMED and not _PASSWORD_NAME.search(match.name) and (plain or len(value) < 8):
         notes.append("plain word" if plain else "short value")
     if documentation:
         notes.append("in documentation")
-    if in_tests:
-        notes.append("in test code")
+    if outside and outside not in notes:
+        notes.append(outside)
     return _Verdict(Confidence.LOW if notes else match.confidence, tuple(notes))
 
 
@@ -450,18 +458,28 @@ class SecretsAnalyzer:
         detector = self._detector or SecretDetector.default()
         findings: list[Finding] = []
         for source in files:
-            findings.extend(self._scan(source, detector, context.rules))
+            findings.extend(self._scan(source, detector, context.rules, context.config.contexts))
             context.progress(1)
         return AnalyzerOutput(tuple(findings))
 
-    def _scan(self, source: SourceFile, detector: SecretDetector, catalog: RuleCatalog) -> list[Finding]:
+    def _scan(
+        self,
+        source: SourceFile,
+        detector: SecretDetector,
+        catalog: RuleCatalog,
+        contexts: ContextRules | None = None,
+    ) -> list[Finding]:
         text = source.text
         matches = detector.find(text, source.language)
         if not matches:
             return []
         positions = _Positions(text)
         documentation = _Documentation(source, positions)
-        in_tests = _is_test_path(source.path)
+        # Outside production code (tests, examples, docs: built HTML docs are full of sample keys)
+        # a credential is more likely an example: reported, at lower confidence.
+        where = (contexts or ContextRules.default()).classify(source.path)
+        in_tests = _is_test_path(source.path) or where is CodeContext.TEST
+        outside = "in test code" if in_tests else _OUTSIDE_NOTES.get(where, "")
         masks: _Masks | None = None  # every secret of the file, found when a snippet needs it
         found: list[Finding] = []
         seen: set[tuple[int, str, str, str]] = set()  # (line, rule, name, value)
@@ -473,7 +491,7 @@ class SecretsAnalyzer:
             if info is None:
                 continue  # the rule was removed from the catalog: nothing to report it under
             line_start = positions.line_start(match.start)
-            verdict = _judge(match, text, detector, documentation.__contains__, in_tests, line_start)
+            verdict = _judge(match, text, detector, documentation.__contains__, outside, line_start)
             if verdict is None:
                 continue
             start_line, start_col = positions.at(match.start)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vulnhound.findings import Finding, Location, Severity
+from vulnhound.findings import CodeContext, Finding, Location, Severity
 from vulnhound.result import ScanResult
 from vulnhound.rules.catalog import RuleInfo
 from vulnhound.sources import Skipped
@@ -68,6 +68,19 @@ def skipped_by_reason(skipped: Iterable[Skipped]) -> dict[str, list[Skipped]]:
 def files_not_analysed(result: ScanResult) -> int:
     """Distinct paths named by skipped entries (a file skipped by two analyzers counts once)."""
     return len({s.path for s in result.skipped})
+
+
+CONTEXT_LABELS: dict[CodeContext, str] = {
+    CodeContext.PRODUCTION: "in production code",
+    CodeContext.TEST: "in test code",
+    CodeContext.EXAMPLE: "in examples",
+    CodeContext.DOCS: "in docs",
+}
+
+
+def context_summary(result: ScanResult) -> str:
+    """Active findings per code context, those with none left out: "3 in production code, 2 in test code"."""
+    return ", ".join(f"{n} {CONTEXT_LABELS[c]}" for c, n in result.context_counts().items() if n)
 
 
 def location_text(loc: Location, column: bool = True) -> str:

@@ -26,7 +26,7 @@ from vulnhound.reporters.registry import ReportOptions
 from vulnhound.result import ModelUsage, ScanResult
 from vulnhound.rules.catalog import RuleInfo
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def location_dict(loc: Location) -> dict[str, Any]:
@@ -66,6 +66,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "line_hash": f.line_hash,
         "properties": dict(f.properties),
+        "code_context": f.code_context.value,
     }
 
 
@@ -103,6 +104,7 @@ def summary_dict(result: ScanResult) -> dict[str, Any]:
     return {
         "findings": len(result.active),
         "by_severity": {s.value: counts[s] for s in SEVERITIES},
+        "by_context": {c.value: n for c, n in result.context_counts().items()},
         "suppressed": len(result.suppressed),
         "baseline_matched": result.baseline_matched,
         "below_threshold": result.below_threshold,

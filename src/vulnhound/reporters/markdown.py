@@ -11,10 +11,12 @@ import re
 
 from vulnhound.findings import Finding
 from vulnhound.reporters._common import (
+    CONTEXT_LABELS,
     SEVERITIES,
     Agreement,
     agreements,
     clean,
+    context_summary,
     files_not_analysed,
     location_text,
     one_line,
@@ -96,7 +98,7 @@ def _heading(result: ScanResult) -> str:
     if active:
         counts = result.severity_counts()
         worst = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES if counts[s])
-        head = f"## \u274c vulnhound: {plural(len(active), 'finding')} ({worst})"
+        head = f"## \u274c vulnhound: {plural(len(active), 'finding')} ({worst}; {context_summary(result)})"
     else:
         head = f"## \u2705 vulnhound: no findings in {plural(result.files_analyzed, 'file')}"
     skipped = files_not_analysed(result)
@@ -110,6 +112,7 @@ def _summary_table(result: ScanResult) -> str:
     rows = ["| Severity | Findings |", "| --- | ---: |"]
     rows += [f"| {s.value.capitalize()} | {counts[s]} |" for s in SEVERITIES]
     rows.append(f"| **Total** | **{len(result.active)}** |")
+    rows += [f"| {CONTEXT_LABELS[c].capitalize()} | {n} |" for c, n in result.context_counts().items()]
     extra = [
         ("Suppressed", len(result.suppressed)),
         ("Matched baseline", result.baseline_matched),
@@ -125,8 +128,8 @@ def _findings_table(findings: list[Finding]) -> str:
     rows = [
         "### Findings",
         "",
-        "| Severity | Rule | CWE | Location | Message |",
-        "| --- | --- | --- | --- | --- |",
+        "| Severity | Rule | CWE | Location | Context | Message |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for f in findings[:MAX_FINDING_ROWS]:
         message = escape(f.message, MAX_MESSAGE)
@@ -134,7 +137,7 @@ def _findings_table(findings: list[Finding]) -> str:
             message += f" <br>*triage: {escape(f.triage.verdict.value.replace('_', ' '))}*"
         rows.append(
             f"| {f.severity.value} | {code(f.rule_id)} | {escape(', '.join(f.cwe))} "
-            f"| {code(location_text(f.location, column=False))} | {message} |"
+            f"| {code(location_text(f.location, column=False))} | {f.code_context.value} | {message} |"
         )
     if len(findings) > MAX_FINDING_ROWS:
         rows.append("")

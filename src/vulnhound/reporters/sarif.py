@@ -116,6 +116,7 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
         "confidence": finding.confidence.value,
         "security-severity": SECURITY_SEVERITY[finding.severity],
         "analyzers": list(finding.analyzers),
+        "code-context": finding.code_context.value,
     }
     if finding.context:
         properties["context"] = finding.context
@@ -256,6 +257,7 @@ def run_properties(result: ScanResult) -> dict[str, Any]:
         "filesNotAnalyzed": files_not_analysed(result),
         "findings": len(result.active),
         "bySeverity": {s.value: counts[s] for s in SEVERITIES},
+        "byContext": {c.value: n for c, n in result.context_counts().items()},
         "suppressed": len(result.suppressed),
         "baselineMatched": result.baseline_matched,
         "belowThreshold": result.below_threshold,

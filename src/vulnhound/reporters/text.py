@@ -15,12 +15,13 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from vulnhound.findings import Finding, Severity
+from vulnhound.findings import CodeContext, Finding, Severity
 from vulnhound.reporters._common import (
     SEVERITIES,
     Agreement,
     agreements,
     clean,
+    context_summary,
     files_not_analysed,
     location_text,
     ordered,
@@ -112,6 +113,8 @@ def _finding(f: Finding) -> RenderableType:
         "  ",
         (f"confidence {f.confidence.value}", "dim"),
     )
+    if f.code_context is not CodeContext.PRODUCTION:
+        head.append(f"  [{f.code_context.value}]", style="bold dim")
     lines: list[RenderableType] = [head, Padding(Text(clean(f.message)), (0, 0, 0, 4), expand=False)]
     if f.snippet:
         snippet = Text()
@@ -238,9 +241,8 @@ def _summary(result: ScanResult) -> Text:
     counts = result.severity_counts()
     active = len(result.active)
     text = Text.assemble((plural(active, "finding"), "bold red" if active else "bold green"))
-    text.append(
-        " (" + ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES) + ")",
-    )
+    by_context = f"; {context_summary(result)}" if active else ""
+    text.append(" (" + ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES) + by_context + ")")
     if result.suppressed:
         text.append(f", {len(result.suppressed)} suppressed")
     if result.baseline_matched:
