@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from vulnhound.code_context import classify
+from vulnhound.findings import CodeContext
 from vulnhound.pyparse import LineIndex
 
 
@@ -56,16 +58,9 @@ class ModuleInfo:
     test: bool = False  # a test module (tests/ folder, test_*.py, conftest.py)
 
 
-_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests", "testsuite"})
-
-
 def is_test_path(path: str) -> bool:
-    """A test module by its relative path: a tests folder, test_*.py, *_test(s).py, conftest.py."""
-    parts = path.lower().split("/")
-    name = parts[-1].removesuffix(".py")
-    if name.startswith("test_") or name.endswith(("_test", "_tests")) or name in ("conftest", "tests"):
-        return True
-    return any(p in _TEST_DIRS or p.startswith("test_") or p.endswith("_tests") for p in parts[:-1])
+    """A test module by its relative path, under the default conventions of code contexts."""
+    return classify(path) is CodeContext.TEST
 
 
 def _absolute(module: ModuleInfo, level: int, target: str | None) -> str:
