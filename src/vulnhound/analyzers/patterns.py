@@ -36,6 +36,7 @@ from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
+from vulnhound.rules.schema import ASSIGN_KEYS, MATCH_KEYS
 from vulnhound.sources import Skipped, SkipReason, SourceFile
 
 NAME = "patterns"
@@ -43,34 +44,8 @@ NAME = "patterns"
 
 _UNKNOWN: Any = object()  # an argument that may be given through *args or **kwargs
 
-_MATCH_KEYS = frozenset(
-    {
-        "calls",
-        "keyword_equals",
-        "keyword_absent",
-        "keyword_not_in",
-        "keyword_not_true",
-        "keyword_positions",
-        "arg_in",
-        "arg_nonliteral",
-        "arg_count_below",
-        "min_args",
-        "assigned_to_name_matching",
-        "assigned_to_name_not_matching",
-        "served_name_not_matching",
-        "context_not_matching",
-        "context_keep_matching",
-        "function_not_containing",
-        "keyword_dict_equals",
-        "keyword_contains",
-        "receiver_bound_to",
-        "keyword_absent_or_made_by",
-        "not_only_used_with_literal_arg",
-    }
-)
-_ASSIGN_KEYS = frozenset(
-    {"targets", "target_not_matching", "value", "path_matching", "path_not_matching", "toplevel"}
-)
+_MATCH_KEYS = MATCH_KEYS
+_ASSIGN_KEYS = ASSIGN_KEYS
 
 
 def _regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:

@@ -91,7 +91,7 @@ def _detector(patterns: tuple[re.Pattern[str], ...]) -> Detector:
 def _builtin_rules() -> tuple[RuleInfo, ...]:
     rules: list[RuleInfo] = []
     for name, text in builtin_rule_files():
-        rules.extend(r for r in load_rule_file(name, text) if r.analyzer == NAME)
+        rules.extend(r for r in load_rule_file(name, text, builtin=True) if r.analyzer == NAME)
     return tuple(rules)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Severity
+from vulnhound.rules.schema import validate_document
 
 # security-severity scores as GitHub code scanning reads them.
 SECURITY_SEVERITY = {
@@ -99,17 +100,18 @@ def normalize_cwe(cwe: str) -> str:
     return f"CWE-{int(number)}"
 
 
-def load_rule_file(path: Path | str, text: str | None = None) -> list[RuleInfo]:
+def load_rule_file(path: Path | str, text: str | None = None, *, builtin: bool = False) -> list[RuleInfo]:
+    """The rules of a file; a user's file is checked whole against the schema first (the
+    shipped files are checked by the test suite, not on every load)."""
     origin = str(path)
     try:
         raw = text if text is not None else Path(path).read_text(encoding="utf-8")
         doc = tomllib.loads(raw)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RuleError(f"{origin}: cannot read rule file: {exc}") from exc
-    tables = doc.get("rule", [])
-    if not isinstance(tables, list):
-        raise RuleError(f"{origin}: 'rule' must be an array of tables ([[rule]])")
-    return [parse_rule(t, origin, i) for i, t in enumerate(tables)]
+    if not builtin:
+        validate_document(doc, origin)
+    return [parse_rule(t, origin, i) for i, t in enumerate(doc.get("rule", []))]
 
 
 def builtin_rule_files() -> Iterator[tuple[str, str]]:
@@ -138,7 +140,7 @@ class RuleCatalog:
     def load(cls, extra_files: Iterable[Path] = ()) -> RuleCatalog:
         catalog = cls()
         for name, text in builtin_rule_files():
-            for rule in load_rule_file(name, text):
+            for rule in load_rule_file(name, text, builtin=True):
                 catalog.add(rule)
         for path in extra_files:
             for rule in load_rule_file(path):
