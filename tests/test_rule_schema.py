@@ -38,7 +38,11 @@ def test_the_shipped_rule_files_follow_the_schema() -> None:
         ('[[guard]]\nmethods = ["ok"]\narg = "0"\n', "[[guard]] #1", "key 'arg'"),
         ('[[propagator]]\ncleaners = ["a.b"]\n', "[[propagator]] #1", "unknown key 'cleaners'"),
         (RULE_HEAD + 'sevrity = "high"\n', "rule 'acme/x'", "unknown key 'sevrity'"),
-        (RULE_HEAD + '[[rule.sink]]\ncalls = ["a.b"]\nargs = ["0"]\n', "rule 'acme/x'", "key 'sink.0.args.0'"),
+        (
+            RULE_HEAD + '[[rule.sink]]\ncalls = ["a.b"]\nargs = ["0"]\n',
+            "rule 'acme/x'",
+            "key 'sink.0.args.0'",
+        ),
         (RULE_HEAD + '[[rule.sink]]\ncall = ["a.b"]\n', "rule 'acme/x'", "unknown key 'sink.0.call'"),
         (RULE_HEAD.replace('severity = "high"', 'severity = "severe"'), "rule 'acme/x'", "key 'severity'"),
         (
