@@ -109,3 +109,38 @@ def test_folding_refuses_huge_values_and_unknown_operations() -> None:
     assert folding.builtin("len", ["abcd"]) == 4
     assert folding.builtin("open", ["x"]) is NOCONST
     assert folding.subscript("ABC", 5) is NOCONST
+
+
+def test_configparser_values_are_read_back_by_their_keys(tmp_path: Path) -> None:
+    body = (
+        "    import configparser\n"
+        "    conf = configparser.ConfigParser()\n"
+        "    conf.add_section('s')\n"
+        "    conf.set('s', 'keyA', 'a_Value')\n"
+        "    conf.set('s', 'keyB', param)\n"
+        "    os.system('echo ' + conf.get('s', 'keyA'))\n"
+        "    os.system('echo ' + conf.get('s', 'keyB'))\n"
+        "    os.system('echo ' + conf['s']['keyA'])\n"
+        "    os.system('echo ' + conf['s']['keyB'])\n"
+        "    os.system('echo ' + conf.get('s', 'nope', fallback='x'))\n"
+    )
+    assert _lines(tmp_path, body) == [7, 9]
+
+
+def test_a_store_under_an_unknown_key_taints_the_whole_store(tmp_path: Path) -> None:
+    body = (
+        "    import configparser\n"
+        "    conf = configparser.ConfigParser()\n"
+        "    conf.set('s', param, param)\n"
+        "    os.system('echo ' + conf.get('s', 'keyA'))\n"
+    )
+    assert _lines(tmp_path, body) == [4]
+
+
+def test_the_url_path_and_referrer_are_request_data(tmp_path: Path) -> None:
+    body = (
+        "    os.system('ls ' + request.path.split('/')[-1])\n"
+        "    os.system('ls ' + request.referrer)\n"
+        "    os.system('ls ' + request.method)\n"  # GET/POST: werkzeug validates the method token
+    )
+    assert _lines(tmp_path, body) == [1, 2]

@@ -167,6 +167,10 @@ class CallWalker(WalkerBase):
                 return Val(tag="safe-xml-parser")
         # containers: mutation, constant-key reads
         if recv is not None and isinstance(func, ast.Attribute):
+            if recv.tag[5:] in self.spec.keyed_stores and recv.keys is not None:
+                stored = self._keyed_store(func.value, attr, node, args, kws, recv, env)
+                if stored is not None:
+                    return stored
             if attr in _EDITS and (recv.items is not None or recv.keys is not None):
                 edited = self._edit(func.value, attr, node, args, recv, env)
                 if edited is not None:
@@ -196,8 +200,41 @@ class CallWalker(WalkerBase):
                 else everything
             )
         if type_tag and target is None:
-            return Val(everything, tag=type_tag)
+            keys: dict[object, Val] | None = {} if qual in self.spec.keyed_stores else None
+            return Val(everything, tag=type_tag, keys=keys)
         return Val(everything)
+
+    def _keyed_store(
+        self,
+        target: ast.expr,
+        attr: str,
+        node: ast.Call,
+        args: list[Val],
+        kws: dict[str, Val],
+        recv: Val,
+        env: Env,
+    ) -> Val | None:
+        """A store of values under constant key paths (configparser: ``set(section, option,
+        value)``, ``get(section, option)``): each value is read back by its own keys."""
+        key = target.id if isinstance(target, ast.Name) else dotted(target)
+        keys = dict(recv.keys or {})
+        path = tuple(self.const(a, env) for a in node.args)
+        if attr == "set" and len(args) >= 2:
+            if key is None:
+                return None
+            if NOCONST in path[:-1] or not all(hashable(p) for p in path[:-1]):
+                # an unknown key may be any key: the whole store holds the value from now on
+                env[key] = Val(union(recv.taint, args[-1].taint), tag=recv.tag)
+                return CLEAN
+            keys[path[:-1]] = args[-1]
+            env[key] = Val(union_all([v.taint for v in keys.values()]), keys=keys, tag=recv.tag)
+            return CLEAN
+        if attr.startswith("get") and args and NOCONST not in path and all(hashable(p) for p in path):
+            found = keys.get(path)
+            return found if found is not None else kws.get("fallback", CLEAN)
+        if attr in ("add_section", "has_section", "has_option", "sections", "read", "read_string"):
+            return CLEAN
+        return None
 
     def _lasting(self, taint: Taint) -> Val:
         """What a conversion, digest or check leaves: only labels whose weakness no function

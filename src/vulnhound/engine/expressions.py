@@ -403,6 +403,13 @@ class ExpressionWalker(WalkerBase):
         if base.items is not None and isinstance(index, int) and -len(base.items) <= index < len(base.items):
             return base.items[index]
         if base.keys is not None and index is not NOCONST and hashable(index):
+            if base.tag[5:] in self.spec.keyed_stores:  # store[section]: the values under it
+                under: dict[object, Val] = {
+                    k[1:] if len(k) > 2 else k[1]: v
+                    for k, v in base.keys.items()
+                    if isinstance(k, tuple) and len(k) > 1 and k[0] == index
+                }
+                return Val(union_all([v.taint for v in under.values()]), keys=under)
             return base.keys.get(index, CLEAN)
         if isinstance(node.slice, ast.Slice) and base.items is not None:
             return Val(base.taint)

@@ -144,6 +144,8 @@ class EngineSpec:
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
     parameter_sources: list[ParameterSourceSpec] = field(default_factory=list)
     joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
+    # objects storing values under key paths through set(*keys, value) / get(*keys) (configparser)
+    keyed_stores: frozenset[str] = frozenset()
     # template constructors whose templates escape HTML when built with a truthy `autoescape`
     autoescape_templates: _Names = field(default_factory=lambda: _Names(()))
 
@@ -281,6 +283,7 @@ class _Builder:
         self.xml_parsers: list[str] = []
         self.joiners: list[str] = []
         self.autoescape: list[str] = []
+        self.keyed_stores: list[str] = []
 
     def shared(self, doc: Mapping[str, Any], where: str) -> None:
         spec = self.spec
@@ -347,6 +350,7 @@ class _Builder:
             self.xml_parsers.extend(_strs(table, "safe_xml_parsers", where))
             self.joiners.extend(_strs(table, "joins", where))
             self.autoescape.extend(_strs(table, "autoescape_templates", where))
+            self.keyed_stores.extend(_strs(table, "keyed_stores", where))
 
     def finish(self) -> EngineSpec:
         spec = self.spec
@@ -361,6 +365,7 @@ class _Builder:
         spec.xml_parsers = _Names(self.xml_parsers)
         spec.joiners = _Names(self.joiners)
         spec.autoescape_templates = _Names(self.autoescape)
+        spec.keyed_stores = frozenset(self.keyed_stores)
         spec.__post_init__()
         return spec
 

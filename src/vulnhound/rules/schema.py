@@ -70,6 +70,7 @@ class Propagator(_Table):
     safe_xml_parsers: Strs = []
     joins: Strs = []
     autoescape_templates: Strs = []
+    keyed_stores: Strs = []
 
 
 class Sink(_Table):
