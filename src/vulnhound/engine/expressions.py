@@ -19,6 +19,7 @@ from vulnhound.engine.taint import (
     EMPTY,
     HIGH,
     NOCONST,
+    QUOTE_MARK,
     REQATTR,
     REQPARAM,
     SELFATTR,
@@ -325,22 +326,37 @@ class ExpressionWalker(WalkerBase):
     def _fstring(self, node: ast.JoinedStr, env: Env) -> Val:
         parts: list[Taint] = []
         prefix = ""
+        before = ""  # the constant text right before the current value
         fixed: frozenset[str] = frozenset()
         for value in node.values:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 if not parts:
                     prefix += value.value
+                before = value.value
                 continue
             if not parts:
                 fixed = _prefix_clears(prefix)
             inner = value.value if isinstance(value, ast.FormattedValue) else value
-            parts.append(self.eval(inner, env).taint)
+            simple = (
+                isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None
+            )
+            parts.append(self._quoted(before if simple else "", self.eval(inner, env).taint))
+            before = ""
         taint = union_all(parts)
         if taint and len(node.values) > 1:
             taint = embed(taint)
         if fixed and taint:
             taint = clear_all(taint, fixed)
         return Val(taint)
+
+    def _quoted(self, before: str, taint: Taint) -> Taint:
+        """A value placed right after an opening quote that it was checked not to contain stays
+        inside that literal: safe for the sink kinds the quote protects."""
+        kinds = self.spec.quote_checks.get(before[-1:]) if before and taint else None
+        if not kinds:
+            return taint
+        mark = QUOTE_MARK + before[-1]
+        return tuple(lb._replace(cleared=lb.cleared | kinds) if mark in lb.cleared else lb for lb in taint)
 
     def _binop(
         self, op: ast.operator, left: Val, right: Val, right_node: ast.expr, left_node: ast.expr | None = None
@@ -352,6 +368,8 @@ class ExpressionWalker(WalkerBase):
             if isinstance(op, ast.Add) and left.first is not None:
                 return Val(taint, head=left.first)  # [sys.executable] + argv: the program is known
             lt, rt = left.taint, right.taint
+            if isinstance(op, ast.Add) and isinstance(left.const, str):
+                rt = self._quoted(left.const, rt)
             if isinstance(op, ast.Div):  # Path(base) / name: the name goes under the base
                 rt = embed(rt)
             elif isinstance(op, ast.Add | ast.Mod) and taint:

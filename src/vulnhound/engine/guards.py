@@ -12,7 +12,7 @@ import ast
 
 from vulnhound.engine.modules import dotted
 from vulnhound.engine.spec import ALL, GuardSpec
-from vulnhound.engine.taint import NOCONST, Val, clear_all
+from vulnhound.engine.taint import NOCONST, QUOTE_MARK, Val, clear_all
 from vulnhound.engine.walker import CLEAN_TYPES, Env, WalkerBase
 
 
@@ -102,6 +102,13 @@ class GuardWalker(WalkerBase):
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             left, op, right = test.left, test.ops[0], test.comparators[0]
             if isinstance(op, ast.In | ast.NotIn):
+                quote = left.value if isinstance(left, ast.Constant) else None
+                if isinstance(quote, str) and quote in self.spec.quote_checks:
+                    quoted = _root_key(right)  # `if "'" in x: reject`: x cannot close a literal it opens
+                    if quoted:
+                        (neg if isinstance(op, ast.In) else pos).append(
+                            (*quoted, frozenset({QUOTE_MARK + quote}))
+                        )
                 root = _root_key(left)
                 if root and not self.eval(right, env).taint and not isinstance(right, ast.Constant):
                     (pos if isinstance(op, ast.In) else neg).append((*root, all_kinds))

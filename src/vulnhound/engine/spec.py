@@ -144,6 +144,8 @@ class EngineSpec:
     xml_parsers: _Names = field(default_factory=lambda: _Names(()))
     parameter_sources: list[ParameterSourceSpec] = field(default_factory=list)
     joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
+    # quote character -> sink kinds a value without it is safe for inside a literal it opens
+    quote_checks: dict[str, frozenset[str]] = field(default_factory=dict)
     # objects storing values under key paths through set(*keys, value) / get(*keys) (configparser)
     keyed_stores: frozenset[str] = frozenset()
     # template constructors whose templates escape HTML when built with a truthy `autoescape`
@@ -330,6 +332,8 @@ class _Builder:
                 if min_args:
                     spec.sanitizer_method_min_args[method] = min_args
         for table in doc.get("guard", []):
+            for quote, kinds in dict(table.get("quote_checks", {})).items():
+                spec.quote_checks[quote] = spec.quote_checks.get(quote, frozenset()) | frozenset(kinds)
             partial = frozenset("~" + k for k in _strs(table, "partial", where))
             clears = frozenset(_strs(table, "clears", where)) | partial or frozenset({ALL})
             calls = _strs(table, "calls", where)

@@ -23,6 +23,7 @@ REQPARAM = "reqparam:"  # Val tag of such a parameter, followed by its index
 # a parameter of a library function whose name says it carries outside data (url, filename): a
 # source inside that function only; it never leaves it through the return value or attributes
 LIBRARY = "library"
+QUOTE_MARK = "noquote:"  # cleared-set marker: the value was checked not to contain this quote
 EMBED = "^"  # cleared-set marker: the kind is reached only once the value is embedded in other text
 EMBEDDED = "+"  # on a symbolic label: this function embeds the parameter (callers drop EMBED marks)
 

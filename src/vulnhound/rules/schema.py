@@ -61,6 +61,7 @@ class Guard(_Table):
     partial: Strs = []
     falsy_attrs: Strs = []
     compare: StrictBool = False
+    quote_checks: dict[str, Strs] = {}
 
 
 class Propagator(_Table):
