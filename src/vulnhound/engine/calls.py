@@ -268,6 +268,8 @@ class CallWalker(WalkerBase):
             return everything
         rest += [v.taint for v in kws.values()]
         rest.append(star_kw)
+        if attr == "format" and recv is not None and isinstance(recv.const, str):
+            self._html_template(node, recv.const, embed(union_all(rest)))
         return union(base, embed(union_all(rest)))
 
     def _inherited(self, cls: str, attr: str) -> str:

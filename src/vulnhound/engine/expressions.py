@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,15 @@ def _prefix_clears(prefix: str) -> frozenset[str]:
     return frozenset()
 
 
+# an HTML element (or closing tag) in a string template: `<a href="`, `<td>`, `</div>`; only
+# HTML's own element names, so `<root>` or `<testcase>` (XML, placeholders) do not count
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|blockquote|body|br|button|caption|code|dd|div|dl|dt|em|font|form|h[1-6]|head|hr|html"
+    r"|i|iframe|img|input|label|li|link|meta|ol|option|p|pre|script|select|small|span|strong|style|sub"
+    r"|sup|table|tbody|td|textarea|th|thead|title|tr|tt|u|ul|section|article|nav|header|footer|svg)"
+    r"(?:[\s/>]|$)",
+    re.IGNORECASE,
+)
 _HOST_FIXED = frozenset({"ssrf", "redirect"})
 _PATH_FIXED = frozenset({"redirect"})
 
@@ -345,9 +355,23 @@ class ExpressionWalker(WalkerBase):
         taint = union_all(parts)
         if taint and len(node.values) > 1:
             taint = embed(taint)
+            template = "".join(
+                v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
+            self._html_template(node, template, taint)
         if fixed and taint:
             taint = clear_all(taint, fixed)
         return Val(taint)
+
+    def _html_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
+        """A value formatted into text holding HTML markup reaches the HTML-template sinks."""
+        if not self.spec.html_sinks or not taint:
+            return
+        text = template.decode("latin-1") if isinstance(template, bytes) else template
+        if _HTML_TAG.search(text) is None:
+            return
+        for sink in self.spec.html_sinks:
+            self._hit(sink, node, taint, "HTML markup")
 
     def _quoted(self, before: str, taint: Taint) -> Taint:
         """A value placed right after an opening quote that it was checked not to contain stays
@@ -370,6 +394,8 @@ class ExpressionWalker(WalkerBase):
             lt, rt = left.taint, right.taint
             if isinstance(op, ast.Add) and isinstance(left.const, str):
                 rt = self._quoted(left.const, rt)
+            if isinstance(op, ast.Add | ast.Mod) and isinstance(left.const, str | bytes) and rt:
+                self._html_template(right_node, left.const, embed(rt))
             if isinstance(op, ast.Div):  # Path(base) / name: the name goes under the base
                 rt = embed(rt)
             elif isinstance(op, ast.Add | ast.Mod) and taint:

@@ -69,8 +69,10 @@ class SinkSpec:
     cwe: tuple[str, ...] = ()
     label: str = ""
     min_args: int = 0  # e.g. redirect needs an argument
-    # source kinds this sink accepts (a rule's `sources`); empty: every kind not kept for such rules
+    # source kinds this sink accepts (a rule's `sources`); empty: every kind not exclusive
     sources: frozenset[str] = frozenset()
+    # the sink is a string template holding HTML markup that a value is formatted into
+    html_template: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class EngineSpec:
     joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
     # quote character -> sink kinds a value without it is safe for inside a literal it opens
     quote_checks: dict[str, frozenset[str]] = field(default_factory=dict)
+    # source kinds reported only by rules that name them in `sources` (weak random values)
+    exclusive_sources: frozenset[str] = frozenset()
     # objects storing values under key paths through set(*keys, value) / get(*keys) (configparser)
     keyed_stores: frozenset[str] = frozenset()
     # template constructors whose templates escape HTML when built with a truthy `autoescape`
@@ -153,17 +157,17 @@ class EngineSpec:
 
     def accepts(self, sink: SinkSpec, source_kind: str) -> bool:
         """Whether a label of this source kind is reported at this sink: a rule with `sources`
-        takes only those kinds, and those kinds (weak random values) reach no other rule."""
+        takes only those kinds, and an exclusive kind (weak random values) only such rules."""
         if sink.sources:
             return source_kind in sink.sources
         return source_kind not in self.exclusive_sources
 
     @property
-    def exclusive_sources(self) -> frozenset[str]:
-        return self._exclusive
+    def html_sinks(self) -> tuple[SinkSpec, ...]:
+        return self._html_sinks
 
     def __post_init__(self) -> None:
-        self._exclusive = frozenset(k for s in self.sinks for k in s.sources)
+        self._html_sinks = tuple(s for s in self.sinks if s.html_template)
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
@@ -238,7 +242,7 @@ def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
 _SINK_KEYS = {
     "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
     "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
-    "shell_command", "not_dict",
+    "shell_command", "not_dict", "html_template",
 }  # fmt: skip
 
 
@@ -268,6 +272,7 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         label=str(table.get("label", rule.data.get("label", rule.name))),
         min_args=int(table.get("min_args", 0)),
         sources=frozenset(_strs(rule.data, "sources", f"{rule.origin}: rule '{rule.id}'")),
+        html_template=bool(table.get("html_template", False)),
     )
 
 
@@ -292,6 +297,8 @@ class _Builder:
         for table in doc.get("source", []):
             kind = str(table.get("kind", "remote"))
             cap = Confidence(table.get("confidence", "high"))
+            if table.get("exclusive", False):
+                spec.exclusive_sources = spec.exclusive_sources | {kind}
             for name in _strs(table, "names", where):
                 if name.startswith("*."):
                     spec.source_suffixes.append((name[1:], kind, cap))

@@ -207,5 +207,8 @@ class WalkerBase:
     def _hit(self, sink: SinkSpec, node: ast.AST, taint: Taint, callee: str) -> None:
         raise NotImplementedError
 
+    def _html_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
+        raise NotImplementedError
+
     def _route_return(self, node: ast.expr, val: Val) -> None:
         raise NotImplementedError

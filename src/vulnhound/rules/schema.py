@@ -27,6 +27,7 @@ class _Table(BaseModel):
 class Source(_Table):
     kind: StrictStr = "remote"
     confidence: Level = "high"
+    exclusive: StrictBool = False
     names: Strs = []
     methods: Strs = []
     request_objects: Strs = []
@@ -92,6 +93,7 @@ class Sink(_Table):
     cwe: Strs = []
     label: StrictStr = ""
     min_args: StrictInt = 0
+    html_template: StrictBool = False
 
 
 # the keys of the patterns analyzer's [[rule.match]] and [[rule.assign]] tables (their values
