@@ -57,9 +57,16 @@ class Label(NamedTuple):
 
 
 def blocked(label: Label, kind: str) -> bool:
-    """The label cannot reach a sink of this kind (sanitised, or not yet embedded)."""
+    """The label cannot reach a sink of this kind (sanitised, or not yet embedded).
+
+    A conditional mark ``kind@marker`` (a check that only holds for a value that went through
+    something, such as ``startswith`` on a normalised path) blocks the kind once ``marker`` is
+    also in the set, whichever came first."""
     cleared = label.cleared
-    return kind in cleared or "*" in cleared or (EMBED + kind) in cleared
+    if kind in cleared or "*" in cleared or (EMBED + kind) in cleared:
+        return True
+    prefix = kind + "@"
+    return any(c.startswith(prefix) and c[len(prefix) :] in cleared for c in cleared)
 
 
 def embed(taint: Taint) -> Taint:

@@ -1,0 +1,74 @@
+"""Path traversal: a startswith() check protects only a normalised path, and archive member
+names are outside data (zip slip)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.engine.helpers import scan_files
+
+
+def _found(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int]]:
+    return sorted((f.rule_id, f.location.start_line) for f in scan_files(tmp_path, files).findings)
+
+
+def test_startswith_protects_only_a_normalised_path(tmp_path: Path) -> None:
+    code = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from flask import Flask, request, abort\n"
+        "app = Flask(__name__)\n"
+        "BASE = '/srv/files'\n"
+        "@app.route('/a')\n"
+        "def a():\n"
+        "    path = os.path.join(BASE, request.args['f'])\n"
+        "    if not path.startswith(BASE):\n"
+        "        abort(403)\n"
+        "    return open(path).read()\n"  # 11: '/srv/files/../../etc/passwd' passes the check
+        "@app.route('/b')\n"
+        "def b():\n"
+        "    path = os.path.realpath(os.path.join(BASE, request.args['f']))\n"
+        "    if not path.startswith(BASE):\n"
+        "        abort(403)\n"
+        "    return open(path).read()\n"
+        "@app.route('/c')\n"
+        "def c():\n"
+        "    p = (Path(BASE) / request.args['f']).resolve()\n"
+        "    if p.startswith(BASE):\n"
+        "        return p.read_text()\n"
+        "    abort(403)\n"
+        "@app.route('/d')\n"
+        "def d():\n"
+        "    p = os.path.abspath(os.path.join(BASE, request.args['f']))\n"
+        "    if p.startswith(BASE):\n"
+        "        return open(p).read()\n"
+        "    return open(p).read()\n"  # 29: outside the checked branch
+    )
+    assert _found(tmp_path, {"app.py": code}) == [("py/path-traversal", 11), ("py/path-traversal", 29)]
+
+
+def test_archive_member_names_are_outside_data(tmp_path: Path) -> None:
+    code = (
+        "import os, tarfile, zipfile\n"
+        "def cleanup(archive_path):\n"
+        "    with tarfile.TarFile(archive_path) as archive:\n"
+        "        for name in archive.getnames():\n"
+        "            os.remove(name)\n"
+        "def unzip(src, dest):\n"
+        "    with zipfile.ZipFile(src) as zf:\n"
+        "        for info in zf.infolist():\n"
+        "            with open(os.path.join(dest, info.filename), 'wb') as out:\n"
+        "                out.write(zf.read(info))\n"
+        "def unzip_safe(src, dest):\n"
+        "    with zipfile.ZipFile(src) as zf:\n"
+        "        for name in zf.namelist():\n"
+        "            target = os.path.realpath(os.path.join(dest, name))\n"
+        "            if not target.startswith(os.path.realpath(dest) + os.sep):\n"
+        "                raise ValueError(name)\n"
+        "            with open(target, 'wb') as out:\n"
+        "                out.write(zf.read(name))\n"
+        "def listing(src):\n"
+        "    with zipfile.ZipFile(src) as zf:\n"
+        "        return [n.upper() for n in zf.namelist()]\n"
+    )
+    assert _found(tmp_path, {"lib/archives.py": code}) == [("py/path-traversal", 5), ("py/path-traversal", 9)]
