@@ -388,7 +388,10 @@ class StatementWalker(WalkerBase):
                 self.s.class_store_changed.add(cls)
 
     def _store_sink(self, target: ast.Subscript, val: Val, env: Env) -> None:
-        if not val.taint:
+        # the key counts as much as the value: `session[name] = 1` lets the caller pick what is
+        # trusted, `headers[name] = v` what header is written
+        taint = union(val.taint, self.eval(target.slice, env).taint)
+        if not taint:
             return
         name = dotted(target.value)
         qual = self.s.program.qualify(self.module, name) if name else ""
@@ -398,4 +401,4 @@ class StatementWalker(WalkerBase):
             if sink.store is None:
                 continue
             if (qual and sink.store.match(qual)) or (kind and sink.store.match(kind)):
-                self._hit(sink, target, val.taint, f"{name or kind}[...]")
+                self._hit(sink, target, taint, f"{name or kind}[...]")
