@@ -37,6 +37,24 @@ class _Collector:
         self.found: dict[tuple[str, Location], Finding] = {}
         self.spec = spec
 
+    def findings(self) -> tuple[Finding, ...]:
+        """One finding per flow: markup built from a value and then rendered on the same line
+        (``Markup("<b>%s</b>" % title)``) is the rendering sink's finding, not two."""
+        html = self.spec.html_rule_ids
+        kept: list[Finding] = []
+        rendered = {
+            (f.location.path, f.location.start_line, f.flow[0].location if f.flow else None)
+            for f in self.found.values()
+            if f.rule_id not in html
+        }
+        for finding in self.found.values():
+            if finding.rule_id in html:
+                origin = finding.flow[0].location if finding.flow else None
+                if (finding.location.path, finding.location.start_line, origin) in rendered:
+                    continue
+            kept.append(finding)
+        return tuple(kept)
+
     def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
         if not self.spec.accepts(sink, label.kind):
             return
@@ -255,7 +273,7 @@ def _analyze(
         if name not in finished:
             done(1)
     skipped.extend(failed.values())
-    return AnalyzerOutput(tuple(collector.found.values()), tuple(skipped))
+    return AnalyzerOutput(collector.findings(), tuple(skipped))
 
 
 def _nonempty(summary: Summary) -> bool:

@@ -166,6 +166,10 @@ class EngineSpec:
     def html_sinks(self) -> tuple[SinkSpec, ...]:
         return self._html_sinks
 
+    @property
+    def html_rule_ids(self) -> frozenset[str]:
+        return frozenset(s.rule.id for s in self._html_sinks)
+
     def __post_init__(self) -> None:
         self._html_sinks = tuple(s for s in self.sinks if s.html_template)
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
