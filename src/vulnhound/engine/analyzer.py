@@ -56,7 +56,7 @@ class _Collector:
         return tuple(kept)
 
     def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
-        if not self.spec.accepts(sink, label.kind):
+        if not self.spec.accepts(sink, label.kind) or (sink.requires and sink.requires not in label.cleared):
             return
         rule = sink.rule
         key = (rule.id, location)

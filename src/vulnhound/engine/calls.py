@@ -35,6 +35,7 @@ from vulnhound.engine.taint import (
 from vulnhound.engine.walker import EMPTY_SUMMARY, KWARG_ITEMS, KWARGS, Env, WalkerBase, concat_path, hashable
 from vulnhound.findings import FlowStep
 
+_NUMERIC = frozenset({"numeric"})  # cleared-set mark: the value was converted to a number
 _EDITS = frozenset({"pop", "remove", "insert", "clear"})
 _MUTATORS = frozenset(
     {"append", "extend", "add", "update", "insert", "appendleft", "setdefault", "write", "writelines"}
@@ -136,7 +137,7 @@ class CallWalker(WalkerBase):
             clears = self.spec.sanitizer_methods[attr]
         if clears is not None:
             if ALL in clears:
-                return self._lasting(everything)
+                return self._lasting(everything, frozenset(c[1:] for c in clears if c[:1] == "!"))
             return Val(clear_all(everything, clears))
         if qual and self.spec.autoescape_templates.match(qual) and _truthy(kws.get("autoescape")):
             return Val(everything)  # an escaping template: its render() output is escaped
@@ -236,11 +237,15 @@ class CallWalker(WalkerBase):
             return CLEAN
         return None
 
-    def _lasting(self, taint: Taint) -> Val:
-        """What a conversion, digest or check leaves: only labels whose weakness no function
-        removes (a predictable random number is as predictable as text, digit or hash)."""
+    def _lasting(self, taint: Taint, keeps: frozenset[str] = frozenset()) -> Val:
+        """What a conversion, digest or check leaves: labels whose weakness no function removes
+        (a predictable random number is as predictable as text, digit or hash), and the others
+        only for the sink kinds in ``keeps`` (a number still sizes an allocation)."""
         exclusive = self.spec.exclusive_sources
-        kept = tuple(lb for lb in taint if lb.kind in exclusive) if exclusive else ()
+        others = (self.spec.sink_kinds - keeps) | _NUMERIC
+        kept = tuple(
+            lb if lb.kind in exclusive else lb.clear(others) for lb in taint if keeps or lb.kind in exclusive
+        )
         return Val(kept) if kept else CLEAN
 
     def _embedding(

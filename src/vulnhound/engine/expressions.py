@@ -373,6 +373,14 @@ class ExpressionWalker(WalkerBase):
         for sink in self.spec.html_sinks:
             self._hit(sink, node, taint, "HTML markup")
 
+    def _repeat(self, left: Val, right: Val, left_node: ast.expr | None, right_node: ast.expr) -> None:
+        """``b"x" * n`` or ``[0] * n``: a sequence repeated a tainted number of times."""
+        for seq, count, node in ((left, right, right_node), (right, left, left_node)):
+            sequence = isinstance(seq.const, str | bytes) or seq.items is not None
+            if sequence and count.taint and node is not None:
+                for sink in self.spec.repeat_sinks:
+                    self._hit(sink, node, count.taint, "repetition")
+
     def _quoted(self, before: str, taint: Taint) -> Taint:
         """A value placed right after an opening quote that it was checked not to contain stays
         inside that literal: safe for the sink kinds the quote protects."""
@@ -392,6 +400,8 @@ class ExpressionWalker(WalkerBase):
             if isinstance(op, ast.Add) and left.first is not None:
                 return Val(taint, head=left.first)  # [sys.executable] + argv: the program is known
             lt, rt = left.taint, right.taint
+            if isinstance(op, ast.Mult) and self.spec.repeat_sinks:
+                self._repeat(left, right, left_node, right_node)
             if isinstance(op, ast.Add) and isinstance(left.const, str):
                 rt = self._quoted(left.const, rt)
             if isinstance(op, ast.Add | ast.Mod) and isinstance(left.const, str | bytes) and rt:

@@ -63,6 +63,9 @@ def _common(
     return [(key, node, kinds) for key, (node, kinds) in merged.items()]
 
 
+_SIZE = frozenset({"size"})
+
+
 class GuardWalker(WalkerBase):
     """Guards: conditions that validate a variable in the branch they protect."""
 
@@ -112,6 +115,13 @@ class GuardWalker(WalkerBase):
                 root = _root_key(left)
                 if root and not self.eval(right, env).taint and not isinstance(right, ast.Constant):
                     (pos if isinstance(op, ast.In) else neg).append((*root, all_kinds))
+            elif isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE):
+                # `n < MAX` / `n > MAX: reject`: an upper bound ends what a number can allocate
+                below = isinstance(op, ast.Lt | ast.LtE)
+                for a, b, upper in ((left, right, below), (right, left, not below)):
+                    root = _root_key(a) if isinstance(a, ast.Name | ast.Attribute) else None
+                    if root and self.const(b, env) is not NOCONST:
+                        (pos if upper else neg).append((*root, _SIZE))
             elif isinstance(op, ast.Eq | ast.NotEq):
                 for a, b in ((left, right), (right, left)):
                     root = _root_key(a) if isinstance(a, ast.Name | ast.Attribute) else None

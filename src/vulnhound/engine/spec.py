@@ -73,6 +73,10 @@ class SinkSpec:
     sources: frozenset[str] = frozenset()
     # the sink is a string template holding HTML markup that a value is formatted into
     html_template: bool = False
+    # the sink is the count of a repeated sequence (`b"x" * n`, `[0] * n`)
+    repeat: bool = False
+    # a mark the label must carry to count here ("numeric": converted to a number)
+    requires: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,8 +174,18 @@ class EngineSpec:
     def html_rule_ids(self) -> frozenset[str]:
         return frozenset(s.rule.id for s in self._html_sinks)
 
+    @property
+    def repeat_sinks(self) -> tuple[SinkSpec, ...]:
+        return self._repeat_sinks
+
+    @property
+    def sink_kinds(self) -> frozenset[str]:
+        return self._sink_kinds
+
     def __post_init__(self) -> None:
         self._html_sinks = tuple(s for s in self.sinks if s.html_template)
+        self._repeat_sinks = tuple(s for s in self.sinks if s.repeat)
+        self._sink_kinds = frozenset(s.kind for s in self.sinks)
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
         self._sink_cache: dict[str, tuple[SinkSpec, ...]] = {}
         self._san_cache: dict[str, frozenset[str] | None] = {}
@@ -246,7 +260,7 @@ def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
 _SINK_KEYS = {
     "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
     "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
-    "shell_command", "not_dict", "html_template",
+    "shell_command", "not_dict", "html_template", "repeat", "requires",
 }  # fmt: skip
 
 
@@ -277,6 +291,8 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         min_args=int(table.get("min_args", 0)),
         sources=frozenset(_strs(rule.data, "sources", f"{rule.origin}: rule '{rule.id}'")),
         html_template=bool(table.get("html_template", False)),
+        repeat=bool(table.get("repeat", False)),
+        requires=str(table.get("requires", "")),
     )
 
 

@@ -94,6 +94,8 @@ class Sink(_Table):
     label: StrictStr = ""
     min_args: StrictInt = 0
     html_template: StrictBool = False
+    repeat: StrictBool = False
+    requires: StrictStr = ""
 
 
 # the keys of the patterns analyzer's [[rule.match]] and [[rule.assign]] tables (their values
