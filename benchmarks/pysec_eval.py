@@ -611,9 +611,9 @@ still flagged** is the same on the fixed release's labelled functions (lower is 
 in any fixed one; **findings per KLOC** counts all findings in non-test `.py` files of the
 vulnerable releases. Caveats: labels are the functions a fix changed, not always where the flaw
 is, and large functions make "any finding inside" easy; much of this code is library code whose
-inputs arrive as parameters, which the default web-source taint engine does not treat as tainted
-(`--vulnhound-args "--taint-parameters"` measures that mode). A development set: tune
-mechanisms, not items.
+inputs arrive as parameters: by default only parameters named for outside data (url, filename,
+command, title...) are sources there (`--vulnhound-args "--taint-parameters"` measures the mode
+where every parameter is). A development set: tune mechanisms, not items.
 """
 
 
