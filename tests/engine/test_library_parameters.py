@@ -116,3 +116,17 @@ def test_html_built_from_a_text_parameter(tmp_path: Path) -> None:
         ("py/html-from-parameter", 5),
         ("py/html-from-parameter", 13),
     ]
+
+
+def test_a_value_at_the_start_of_the_text_is_not_embedded(tmp_path: Path) -> None:
+    code = (
+        "import subprocess\n"
+        "def run(command):\n"
+        "    subprocess.run(command + ' --verbose', shell=True)\n"  # the caller's command, extended
+        "    subprocess.run(f'{command} --verbose', shell=True)\n"
+        "def fetch(cursor, query, names):\n"
+        "    cursor.execute(query % {n: ':' + n for n in names})\n"  # the caller's query, formatted
+        "def log(command):\n"
+        "    subprocess.run(f'git log {command}', shell=True)\n"
+    )
+    assert _rules(tmp_path, {"lib/run.py": code}) == [("py/command-injection", 8)]

@@ -15,6 +15,7 @@ from vulnhound.engine.taint import (
     CLEAN,
     EMPTY,
     HIGH,
+    LIBRARY,
     MAX_PATH,
     NOCONST,
     PARAM,
@@ -193,6 +194,8 @@ class CallWalker(WalkerBase):
             if attr in ("copy", "strip", "lower", "upper") and recv.items is not None:
                 return recv
         if everything:
+            everything = self._guessed_through(everything, qual, attr, recv)
+        if everything:
             everything = self._embedding(node, name, qual, attr, recv, args, kws, star_kw, everything)
             step = FlowStep(self._loc(node), f"through {name or 'call'}()")
             everything = (
@@ -236,6 +239,19 @@ class CallWalker(WalkerBase):
         if attr in ("add_section", "has_section", "has_option", "sections", "read", "read_string"):
             return CLEAN
         return None
+
+    def _guessed_through(self, taint: Taint, qual: str, attr: str, recv: Val | None) -> Taint:
+        """Library labels are a guess from a parameter's name, so they pass only through string
+        building, known propagators and the value's own methods (``url.strip()``): an unknown
+        call given the name (``get_model(app_label)``) is a lookup, not the name."""
+        if not any(lb.kind == LIBRARY for lb in taint):
+            return taint
+        if attr in ("join", "format") or (
+            qual and (self.spec.propagators.match(qual) or self.spec.joiners.match(qual))
+        ):
+            return taint
+        own = recv.taint if recv is not None else EMPTY
+        return tuple(lb for lb in taint if lb.kind != LIBRARY or lb in own)
 
     def _lasting(self, taint: Taint, keeps: frozenset[str] = frozenset()) -> Val:
         """What a conversion, digest or check leaves: labels whose weakness no function removes

@@ -350,11 +350,11 @@ class ExpressionWalker(WalkerBase):
             simple = (
                 isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None
             )
-            parts.append(self._quoted(before if simple else "", self.eval(inner, env).taint))
+            part = self._quoted(before if simple else "", self.eval(inner, env).taint)
+            parts.append(embed(part) if value is not node.values[0] else part)  # after something: embedded
             before = ""
         taint = union_all(parts)
         if taint and len(node.values) > 1:
-            taint = embed(taint)
             template = "".join(
                 v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
             )
@@ -409,7 +409,8 @@ class ExpressionWalker(WalkerBase):
             if isinstance(op, ast.Div):  # Path(base) / name: the name goes under the base
                 rt = embed(rt)
             elif isinstance(op, ast.Add | ast.Mod) and taint:
-                lt = lt if right.const == "" else embed(lt)
+                # only what comes after something is embedded: `"ls " + cmd` and `fmt % args`
+                # put a value inside other text; `cmd + " -v"` and `query % params` do not
                 rt = rt if left.const == "" else embed(rt)
             taint = union(lt, rt)
             fixed = _prefix_clears(left.const) if isinstance(left.const, str) and not lt else frozenset()
