@@ -355,9 +355,10 @@ class CallWalker(WalkerBase):
             elif attr == "insert" and len(args) == 2 and isinstance(consts[0], int):
                 items.insert(consts[0], args[1])
             elif attr == "remove" and consts:
-                index = next(
-                    i for i, v in enumerate(items) if v.const is not NOCONST and v.const == consts[0]
-                )
+                # the first equal element goes; an unknown element before it might be that one
+                index = next(i for i, v in enumerate(items) if v.const is NOCONST or v.const == consts[0])
+                if items[index].const is NOCONST:
+                    return None
                 items.pop(index)
             elif attr == "clear":
                 items = []
