@@ -130,3 +130,17 @@ def test_a_value_at_the_start_of_the_text_is_not_embedded(tmp_path: Path) -> Non
         "    subprocess.run(f'git log {command}', shell=True)\n"
     )
     assert _rules(tmp_path, {"lib/run.py": code}) == [("py/command-injection", 8)]
+
+
+def test_wrappers_and_compiled_patterns_are_not_findings(tmp_path: Path) -> None:
+    code = (
+        "import re\n"
+        "from flask import redirect as _redirect\n"
+        "_DELIM = re.compile(r';\\s*')\n"
+        "def redirect(location, code=302):\n"
+        "    return _redirect(location, code)\n"  # a redirect helper passes its argument on
+        "def parse(value):\n"
+        "    rest = ' ' + value\n"
+        "    return _DELIM.search(rest, 0)\n"  # a compiled pattern's search(), no LDAP query
+    )
+    assert _rules(tmp_path, {"lib/helpers.py": code}) == []

@@ -142,7 +142,14 @@ class CallWalker(WalkerBase):
             return Val(clear_all(everything, clears))
         if qual and self.spec.autoescape_templates.match(qual) and _truthy(kws.get("autoescape")):
             return Val(everything)  # an escaping template: its render() output is escaped
-        type_tag = f"type:{qual}" if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper() else ""
+        returned = self.spec.returns.get(qual) if qual else None
+        type_tag = (
+            f"type:{returned}"
+            if returned
+            else f"type:{qual}"
+            if "." in qual and qual.rsplit(".", 1)[-1][:1].isupper()
+            else ""
+        )
         if sinks and not self.spec.propagators.match(qual):
             return Val(tag=type_tag)  # what a sink returns (a cursor, a process, a file) is not the input
         # rule data that names a function exactly wins over its scanned implementation

@@ -154,6 +154,9 @@ class EngineSpec:
     quote_checks: dict[str, frozenset[str]] = field(default_factory=dict)
     # source kinds reported only by rules that name them in `sources` (weak random values)
     exclusive_sources: frozenset[str] = frozenset()
+    # factory functions and the type of what they return (re.compile -> re.Pattern), so that
+    # methods of the result are named by that type
+    returns: dict[str, str] = field(default_factory=dict)
     # objects storing values under key paths through set(*keys, value) / get(*keys) (configparser)
     keyed_stores: frozenset[str] = frozenset()
     # template constructors whose templates escape HTML when built with a truthy `autoescape`
@@ -382,6 +385,7 @@ class _Builder:
             self.joiners.extend(_strs(table, "joins", where))
             self.autoescape.extend(_strs(table, "autoescape_templates", where))
             self.keyed_stores.extend(_strs(table, "keyed_stores", where))
+            spec.returns.update({str(k): str(v) for k, v in dict(table.get("returns", {})).items()})
 
     def finish(self) -> EngineSpec:
         spec = self.spec

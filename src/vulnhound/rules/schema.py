@@ -73,6 +73,7 @@ class Propagator(_Table):
     joins: Strs = []
     autoescape_templates: Strs = []
     keyed_stores: Strs = []
+    returns: dict[str, StrictStr] = {}
 
 
 class Sink(_Table):
