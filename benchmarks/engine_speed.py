@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from _docsection import write_section
+from _runinfo import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -106,18 +106,6 @@ def pathological(work: Path) -> list[str]:
         f"({lines:,} lines together): vulnhound finished in {run.wall_s:.2f} s, peak {run.peak_mb:.0f} MB, "
         f"{len(doc.get('findings', []))} finding(s); skipped: {skipped}.",
     ]
-
-
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> None:

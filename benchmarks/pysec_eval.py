@@ -27,7 +27,6 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from _docsection import write_section
+from _runinfo import git_head, machine
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATASET = REPO.parent / "shared" / "datasets" / "pysec-dev"
@@ -388,45 +388,6 @@ def frac(part: int, whole: int) -> str:
     return f"{part} / {whole} = {pct(part, whole)}"
 
 
-def machine() -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
-        mem = f", {pages * size / 2**30:.0f} GiB RAM"
-    except (OSError, ValueError):
-        pass
-    return (
-        f"{os.cpu_count()} cores ({cpu or platform.machine()}){mem}, "
-        f"Python {platform.python_version()}, {platform.system()}"
-    )
-
-
-def git_commit() -> tuple[str, bool]:
-    """HEAD and whether src/ has uncommitted changes (they were measured too)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return "unknown", False
-    return head.stdout.strip() or "unknown", bool(dirty.stdout.strip())
-
-
 def tool_version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
@@ -704,7 +665,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset = args.dataset.resolve()
     results = (args.results or Path(tempfile.mkdtemp(prefix="pysec-eval-"))).resolve()
     results.mkdir(parents=True, exist_ok=True)
-    commit, dirty = git_commit()
+    commit, dirty = git_head(REPO)
     source, source_digest = snapshot_source(results)
     env = child_env(source)
     probe = [sys.executable, "-c", "import vulnhound; print(vulnhound.__file__)"]
@@ -759,7 +720,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dirty": dirty,
         "source_digest": source_digest,
         "date": dt.date.today().isoformat(),
-        "machine": machine(),
+        "machine": machine(memory=True),
         "command": shlex.join([".venv/bin/python", "benchmarks/pysec_eval.py", *shown]),
         "jobs": args.jobs,
         "timeout_s": args.timeout,

@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -31,6 +30,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _runinfo import git_head
 
 from vulnhound.rules.catalog import normalize_cwe
 
@@ -166,21 +167,8 @@ def markdown(tallies: dict[str, Tally]) -> str:
 
 def git_commit() -> str:
     """HEAD, marked ``+dirty`` when src/ has uncommitted changes (they were measured too)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return "unknown"
-    commit = head.stdout.strip() or "unknown"
-    return commit + ("+dirty" if dirty.stdout.strip() else "")
+    commit, dirty = git_head(REPO)
+    return commit + ("+dirty" if dirty else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
