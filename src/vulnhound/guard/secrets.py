@@ -696,7 +696,7 @@ class SecretDetector:
         self, text: str, specific: list[SecretMatch], runs: list[tuple[int, int]]
     ) -> list[SecretMatch]:
         spec = self._entropy
-        covered = _Intervals((m.start, m.end) for m in specific)
+        covered = Intervals((m.start, m.end) for m in specific)
         found: list[SecretMatch] = []
         for start, end in _entropy_candidates(text, runs):
             value = text[start:end]
@@ -760,7 +760,7 @@ def _before(text: str, start: int, width: int = 24) -> str:
     return text[newline + 1 if newline >= 0 else begin : start]
 
 
-class _Intervals:
+class Intervals:
     """Union of spans, answering "does [start, end) overlap any?" by bisection."""
 
     def __init__(self, spans: Iterator[tuple[int, int]] | list[tuple[int, int]]) -> None:
@@ -770,12 +770,12 @@ class _Intervals:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], end))
             else:
                 merged.append((start, end))
-        self._starts = [s for s, _ in merged]
-        self._ends = [e for _, e in merged]
+        self.starts = [s for s, _ in merged]  # sorted, disjoint
+        self.ends = [e for _, e in merged]
 
     def overlaps(self, start: int, end: int) -> bool:
-        index = bisect.bisect_left(self._starts, end) - 1  # the last span starting before ``end``
-        return index >= 0 and self._ends[index] > start
+        index = bisect.bisect_left(self.starts, end) - 1  # the last span starting before ``end``
+        return index >= 0 and self.ends[index] > start
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
 from vulnhound.code_context import ContextRules
 from vulnhound.findings import CodeContext, Confidence, Finding, Location
-from vulnhound.guard.secrets import SecretDetector, SecretMatch
+from vulnhound.guard.secrets import Intervals, SecretDetector, SecretMatch
 from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import SourceFile
@@ -126,14 +126,8 @@ class _Masks:
         spans = [(m.start, m.end) for m in detector.find_all(text, language)]
         spans += [(m.start, m.end) for m in detector.find_all(text, None)]
         spans += [(m.start, m.end) for m in reported]
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-            else:
-                merged.append((start, end))
-        self._starts = [s for s, _ in merged]
-        self._ends = [e for _, e in merged]
+        merged = Intervals(spans)
+        self._starts, self._ends = merged.starts, merged.ends
         self._forms = {(m.start, m.end): m.masked() for m in reported}
 
     def snippet(self, text: str, match: SecretMatch, line_start: int, line_end: int) -> str:
