@@ -27,15 +27,13 @@ gets no units (and the caller says so), never an error.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import import_module
 from typing import Any
 
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node, Parser
 
+from vulnhound import grammars
 from vulnhound.sources import SourceFile
 
 MAX_UNIT_LINES = 300
@@ -193,32 +191,13 @@ class CodeUnit:
         return len(_RISKY.findall(self.text))
 
 
-_local = threading.local()
-
-
-@cache
-def _language(module: str, factory: str) -> Language | None:
-    try:
-        return Language(getattr(import_module(module), factory)())
-    except (ImportError, AttributeError):
-        return None
-
-
 def _parser(grammar: _Grammar) -> Parser | None:
-    """Parsers are not thread safe: one per thread and grammar."""
-    language = _language(grammar.module, grammar.factory)
-    if language is None:
-        return None
-    parsers: dict[str, Parser] = _local.__dict__.setdefault("parsers", {})
-    key = f"{grammar.module}:{grammar.factory}"
-    if key not in parsers:
-        parsers[key] = Parser(language)
-    return parsers[key]
+    return grammars.parser(grammar.module, grammar.factory)
 
 
 def grammar_available(language: str) -> bool:
     grammar = _GRAMMARS.get(language)
-    return grammar is not None and _language(grammar.module, grammar.factory) is not None
+    return grammar is not None and grammars.language(grammar.module, grammar.factory) is not None
 
 
 def _text(node: Node | None) -> str:

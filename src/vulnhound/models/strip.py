@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter import Node, Parser, Query, QueryCursor
+
+from vulnhound import grammars
 
 MAX_PARSE = 8 * 1024 * 1024  # bytes: larger texts are returned unchanged
 
@@ -65,32 +65,14 @@ _BREAKS = re.compile(rb"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e]|\xc2\x85|\xe2\x80[\xa8\x
 _LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _MARKUP_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
-_local = threading.local()
-
-
-@cache
-def _language(module: str, factory: str) -> Language | None:
-    try:
-        return Language(getattr(import_module(module), factory)())
-    except Exception:  # no grammar wheel, or one this tree_sitter cannot load
-        return None
-
 
 def _parser(grammar: _Grammar) -> Parser | None:
-    """Parsers are not thread safe: one per thread and grammar."""
-    language = _language(grammar.module, grammar.factory)
-    if language is None:
-        return None
-    parsers: dict[str, Parser] = _local.__dict__.setdefault("strip_parsers", {})
-    key = f"{grammar.module}:{grammar.factory}"
-    if key not in parsers:
-        parsers[key] = Parser(language)
-    return parsers[key]
+    return grammars.parser(grammar.module, grammar.factory)
 
 
 @cache
 def _query(module: str, factory: str, source: str) -> Query | None:
-    language = _language(module, factory)
+    language = grammars.language(module, factory)
     if language is None:
         return None
     try:
@@ -103,7 +85,7 @@ def supported(language: str) -> bool:
     """Whether comments of ``language`` are removed (not only returned unchanged)."""
     grammar = _GRAMMARS.get(language)
     if grammar is not None:
-        return _language(grammar.module, grammar.factory) is not None
+        return grammars.language(grammar.module, grammar.factory) is not None
     return language in _HASH_LINES or language in _MARKUP
 
 
