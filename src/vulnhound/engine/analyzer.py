@@ -40,7 +40,7 @@ class _Collector:
     def findings(self) -> tuple[Finding, ...]:
         """One finding per flow: markup built from a value and then rendered on the same line
         (``Markup("<b>%s</b>" % title)``) is the rendering sink's finding, not two."""
-        html = self.spec.html_rule_ids
+        html = self.spec.template_rule_ids
         kept: list[Finding] = []
         rendered = {
             (f.location.path, f.location.start_line, f.flow[0].location if f.flow else None)

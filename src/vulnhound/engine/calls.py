@@ -296,8 +296,16 @@ class CallWalker(WalkerBase):
             return everything
         rest += [v.taint for v in kws.values()]
         rest.append(star_kw)
-        if attr == "format" and recv is not None and isinstance(recv.const, str):
-            self._html_template(node, recv.const, embed(union_all(rest)))
+        if attr in ("format", "join") and recv is not None and isinstance(recv.const, str | bytes):
+            template = recv.const
+            if attr == "join" and node.args and isinstance(node.args[0], ast.List | ast.Tuple):
+                # b" ".join([method, uri, b"HTTP/1.1\r\n"]): the line is the joined pieces
+                pieces = [e.value for e in node.args[0].elts if isinstance(e, ast.Constant)]
+                if isinstance(template, str):
+                    template = template.join(p for p in pieces if isinstance(p, str))
+                else:
+                    template = template.join(p for p in pieces if isinstance(p, bytes))
+            self._text_template(node, template, embed(union_all(rest)))
         return union(base, embed(union_all(rest)))
 
     def _inherited(self, cls: str, attr: str) -> str:

@@ -65,6 +65,24 @@ _HTML_TAG = re.compile(
     r"(?:[\s/>]|$)",
     re.IGNORECASE,
 )
+# a printf-style conversion: %d, %5.2f, %(name)s, %%
+_CONVERSION = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
+_NUMERIC = frozenset(b"diouxXeEfFgG")
+
+
+def _chain_text(node: ast.expr | None, tail: str | bytes) -> str | bytes:
+    """The constant pieces of a `+` chain (`name + ": " + value`) followed by ``tail``."""
+    pieces: list[str | bytes] = []
+    while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        if isinstance(node.right, ast.Constant) and isinstance(node.right.value, type(tail)):
+            pieces.append(node.right.value)
+        node = node.left
+    if isinstance(node, ast.Constant) and isinstance(node.value, type(tail)):
+        pieces.append(node.value)
+    head = tail[:0].join(reversed(pieces))  # type: ignore[arg-type]
+    return head + tail  # type: ignore[operator]
+
+
 _HOST_FIXED = frozenset({"ssrf", "redirect"})
 _PATH_FIXED = frozenset({"redirect"})
 
@@ -358,20 +376,43 @@ class ExpressionWalker(WalkerBase):
             template = "".join(
                 v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)
             )
-            self._html_template(node, template, taint)
+            self._text_template(node, template, taint)
         if fixed and taint:
             taint = clear_all(taint, fixed)
         return Val(taint)
 
-    def _html_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
-        """A value formatted into text holding HTML markup reaches the HTML-template sinks."""
-        if not self.spec.html_sinks or not taint:
+    def _textual_args(self, template: str | bytes, args: Val) -> Taint:
+        """What `template % args` takes from arguments formatted as text: `%d`, `%x` and `%f`
+        accept only numbers, which carry no quote, tag or line break (a weak random number
+        stays weak)."""
+        raw = template.encode("latin-1", "replace") if isinstance(template, str) else template
+        codes = [m.group(1)[0] for m in _CONVERSION.finditer(raw) if m.group(1) != b"%"]
+        exclusive, kinds = self.spec.exclusive_sources, self.spec.sink_kinds
+
+        def number(taint: Taint) -> Taint:
+            return tuple(lb if lb.kind in exclusive else lb.clear(kinds) for lb in taint)
+
+        if args.items is not None and len(codes) == len(args.items):
+            return union_all(
+                [
+                    number(v.taint) if c in _NUMERIC else v.taint
+                    for c, v in zip(codes, args.items, strict=True)
+                ]
+            )
+        if args.items is None and len(codes) == 1 and codes[0] in _NUMERIC:
+            return number(args.taint)
+        return args.taint
+
+    def _text_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
+        """A value formatted into text that holds HTML markup, or matches a sink's own pattern
+        (a CRLF-terminated protocol line), reaches that template sink."""
+        if not self.spec.template_sinks or not taint:
             return
         text = template.decode("latin-1") if isinstance(template, bytes) else template
-        if _HTML_TAG.search(text) is None:
-            return
-        for sink in self.spec.html_sinks:
-            self._hit(sink, node, taint, "HTML markup")
+        for sink in self.spec.template_sinks:
+            pattern = sink.text_template or _HTML_TAG
+            if pattern.search(text) is not None:
+                self._hit(sink, node, taint, sink.label or "text template")
 
     def _repeat(self, left: Val, right: Val, left_node: ast.expr | None, right_node: ast.expr) -> None:
         """``b"x" * n`` or ``[0] * n``: a sequence repeated a tainted number of times."""
@@ -400,12 +441,18 @@ class ExpressionWalker(WalkerBase):
             if isinstance(op, ast.Add) and left.first is not None:
                 return Val(taint, head=left.first)  # [sys.executable] + argv: the program is known
             lt, rt = left.taint, right.taint
+            if isinstance(op, ast.Mod) and isinstance(left.const, str | bytes) and rt:
+                rt = self._textual_args(left.const, right)
+                taint = union(lt, rt)
             if isinstance(op, ast.Mult) and self.spec.repeat_sinks:
                 self._repeat(left, right, left_node, right_node)
             if isinstance(op, ast.Add) and isinstance(left.const, str):
                 rt = self._quoted(left.const, rt)
             if isinstance(op, ast.Add | ast.Mod) and isinstance(left.const, str | bytes) and rt:
-                self._html_template(right_node, left.const, embed(rt))
+                self._text_template(right_node, left.const, embed(rt))
+            elif isinstance(op, ast.Add) and isinstance(right.const, str | bytes) and right.const and lt:
+                # `name + ": " + value + "\r\n"`: the constant text of the chain ends the line
+                self._text_template(right_node, _chain_text(left_node, right.const), lt)
             if isinstance(op, ast.Div):  # Path(base) / name: the name goes under the base
                 rt = embed(rt)
             elif isinstance(op, ast.Add | ast.Mod) and taint:

@@ -9,6 +9,7 @@ the variable and the sink kinds the check clears (or, for partial checks, only n
 from __future__ import annotations
 
 import ast
+import re
 
 from vulnhound.engine.modules import dotted
 from vulnhound.engine.spec import ALL, GuardSpec
@@ -66,6 +67,29 @@ def _common(
 _SIZE = frozenset({"size"})
 
 
+_SEARCHES = frozenset({"search", "findall"})
+_REGEX_MODULES = frozenset({"re", "regex"})
+_COMPILES = frozenset({"re.compile", "regex.compile"})
+
+
+def _covered(pattern: object, checks: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The sink kinds of the absent checks whose text the pattern finds (a short constant
+    pattern, tried on those few characters only; the scanned code is never run)."""
+    if isinstance(pattern, bytes):
+        pattern = pattern.decode("latin-1")
+    if not isinstance(pattern, str) or len(pattern) > 300:
+        return frozenset()
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return frozenset()
+    kinds: frozenset[str] = frozenset()
+    for text, cleared in checks.items():
+        if compiled.search(text):
+            kinds |= cleared
+    return kinds
+
+
 class GuardWalker(WalkerBase):
     """Guards: conditions that validate a variable in the branch they protect."""
 
@@ -102,10 +126,20 @@ class GuardWalker(WalkerBase):
                     if root:
                         neg.append((*root, guard.clears))
             return pos, neg
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Call):
+            op, right = test.ops[0], test.comparators[0]
+            if isinstance(op, ast.Is | ast.IsNot) and isinstance(right, ast.Constant) and right.value is None:
+                p, n = self.refinements(test.left, env)  # `P.search(x) is not None` is `P.search(x)`
+                return (p, n) if isinstance(op, ast.IsNot) else (n, p)
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             left, op, right = test.left, test.ops[0], test.comparators[0]
             if isinstance(op, ast.In | ast.NotIn):
                 quote = left.value if isinstance(left, ast.Constant) else None
+                text = quote.decode("latin-1") if isinstance(quote, bytes) else quote
+                absent = self.spec.absent_checks.get(text) if isinstance(text, str) else None
+                holder = _root_key(right) if absent else None
+                if absent and holder:  # `if "\n" in value: reject`: value holds no line break
+                    (neg if isinstance(op, ast.In) else pos).append((*holder, absent))
                 if isinstance(quote, str) and quote in self.spec.quote_checks:
                     quoted = _root_key(right)  # `if "'" in x: reject`: x cannot close a literal it opens
                     if quoted:
@@ -146,6 +180,9 @@ class GuardWalker(WalkerBase):
                     if root:
                         pos.append((*root, all_kinds))
                 return pos, neg
+            denied = self._denied(test, env)
+            if denied:  # `if BAD.search(x): raise`: where nothing was found, x holds none of it
+                neg.append(denied)
             for guard, checked in self._guard_calls(test):
                 root = _root_key(checked) if not (guard.falsy_attrs or guard.compare) else None
                 if root:
@@ -155,6 +192,53 @@ class GuardWalker(WalkerBase):
                 if root:
                     pos.append((*root, self.spec.guard_methods[func.attr]))
         return pos, neg
+
+    def _denied(self, call: ast.Call, env: Env) -> tuple[str, ast.expr, frozenset[str]] | None:
+        """A regex search for forbidden text (`re.search(r"[\\r\\n]", x)`, `BAD.search(x)` with
+        `BAD = re.compile(...)`): the absent checks its pattern covers, for the searched value."""
+        func = call.func
+        if not self.spec.absent_checks or not isinstance(func, ast.Attribute) or not call.args:
+            return None
+        if func.attr not in _SEARCHES:
+            return None
+        name = dotted(func.value) if not isinstance(func.value, ast.Call) else None
+        if name and self.s.program.qualify(self.module, name) in _REGEX_MODULES:
+            if len(call.args) < 2:
+                return None
+            pattern, checked = self.const(call.args[0], env), call.args[1]
+        elif isinstance(func.value, ast.Name):
+            pattern, checked = self._compiled(func.value.id), call.args[0]
+        else:
+            return None
+        kinds = _covered(pattern, self.spec.absent_checks)
+        root = _root_key(checked) if kinds else None
+        return (*root, kinds) if root else None
+
+    def _compiled(self, name: str) -> object:
+        """The pattern text of a module-level `NAME = re.compile("...")`, or NOCONST."""
+        found: object = NOCONST
+        for stmt in self.module.tree.body:
+            value: ast.expr | None
+            if isinstance(stmt, ast.Assign):
+                targets, value = stmt.targets, stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                targets, value = [stmt.target], stmt.value
+            else:
+                continue
+            if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                continue
+            callee = dotted(value.func) if isinstance(value, ast.Call) else None
+            if (
+                not isinstance(value, ast.Call)
+                or not value.args
+                or not isinstance(value.args[0], ast.Constant)
+                or not callee
+                or self.s.program.qualify(self.module, callee) not in _COMPILES
+                or found is not NOCONST
+            ):
+                return NOCONST  # bound to something else, or more than once: unknown
+            found = value.args[0].value
+        return found
 
     def _guard_calls(self, call: ast.Call) -> list[tuple[GuardSpec, ast.expr]]:
         """The guards a call matches, each with the argument it checks."""

@@ -8,6 +8,7 @@ an engine rule (``[[rule.source]]`` ...), which lets a user file hold everything
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ class SinkSpec:
     sources: frozenset[str] = frozenset()
     # the sink is a string template holding HTML markup that a value is formatted into
     html_template: bool = False
+    # the sink is a string template whose constant text matches this pattern (a protocol line
+    # ending in CRLF) that a value is embedded into
+    text_template: re.Pattern[str] | None = None
     # the sink is the count of a repeated sequence (`b"x" * n`, `[0] * n`)
     repeat: bool = False
     # a mark the label must carry to count here ("numeric": converted to a number)
@@ -152,6 +156,8 @@ class EngineSpec:
     joiners: _Names = field(default_factory=lambda: _Names(()))  # path joins: later parts go under the first
     # quote character -> sink kinds a value without it is safe for inside a literal it opens
     quote_checks: dict[str, frozenset[str]] = field(default_factory=dict)
+    # text -> sink kinds a value checked not to contain it is safe for anywhere (CR, LF: header lines)
+    absent_checks: dict[str, frozenset[str]] = field(default_factory=dict)
     # source kinds reported only by rules that name them in `sources` (weak random values)
     exclusive_sources: frozenset[str] = frozenset()
     # factory functions and the type of what they return (re.compile -> re.Pattern), so that
@@ -170,12 +176,12 @@ class EngineSpec:
         return source_kind not in self.exclusive_sources
 
     @property
-    def html_sinks(self) -> tuple[SinkSpec, ...]:
-        return self._html_sinks
+    def template_sinks(self) -> tuple[SinkSpec, ...]:
+        return self._template_sinks
 
     @property
-    def html_rule_ids(self) -> frozenset[str]:
-        return frozenset(s.rule.id for s in self._html_sinks)
+    def template_rule_ids(self) -> frozenset[str]:
+        return frozenset(s.rule.id for s in self._template_sinks)
 
     @property
     def repeat_sinks(self) -> tuple[SinkSpec, ...]:
@@ -186,7 +192,7 @@ class EngineSpec:
         return self._sink_kinds
 
     def __post_init__(self) -> None:
-        self._html_sinks = tuple(s for s in self.sinks if s.html_template)
+        self._template_sinks = tuple(s for s in self.sinks if s.html_template or s.text_template)
         self._repeat_sinks = tuple(s for s in self.sinks if s.repeat)
         self._sink_kinds = frozenset(s.kind for s in self.sinks)
         self._param_cache: dict[str, tuple[frozenset[str], Confidence] | None] = {}
@@ -253,6 +259,16 @@ def _strs(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return list(value)
 
 
+def _pattern(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    try:
+        return re.compile(str(value))
+    except re.error as exc:
+        raise RuleError(f"{where}: '{key}' is not a valid regular expression: {exc}") from exc
+
+
 def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
@@ -263,7 +279,7 @@ def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
 _SINK_KEYS = {
     "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
     "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
-    "shell_command", "not_dict", "html_template", "repeat", "requires",
+    "shell_command", "not_dict", "html_template", "text_template", "repeat", "requires",
 }  # fmt: skip
 
 
@@ -294,6 +310,7 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         min_args=int(table.get("min_args", 0)),
         sources=frozenset(_strs(rule.data, "sources", f"{rule.origin}: rule '{rule.id}'")),
         html_template=bool(table.get("html_template", False)),
+        text_template=_pattern(table, "text_template", where),
         repeat=bool(table.get("repeat", False)),
         requires=str(table.get("requires", "")),
     )
@@ -364,6 +381,8 @@ class _Builder:
         for table in doc.get("guard", []):
             for quote, kinds in dict(table.get("quote_checks", {})).items():
                 spec.quote_checks[quote] = spec.quote_checks.get(quote, frozenset()) | frozenset(kinds)
+            for text, kinds in dict(table.get("absent_checks", {})).items():
+                spec.absent_checks[text] = spec.absent_checks.get(text, frozenset()) | frozenset(kinds)
             partial = frozenset("~" + k for k in _strs(table, "partial", where))
             clears = frozenset(_strs(table, "clears", where)) | partial or frozenset({ALL})
             calls = _strs(table, "calls", where)

@@ -207,7 +207,7 @@ class WalkerBase:
     def _hit(self, sink: SinkSpec, node: ast.AST, taint: Taint, callee: str) -> None:
         raise NotImplementedError
 
-    def _html_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
+    def _text_template(self, node: ast.AST, template: str | bytes, taint: Taint) -> None:
         raise NotImplementedError
 
     def _route_return(self, node: ast.expr, val: Val) -> None:

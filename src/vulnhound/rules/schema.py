@@ -8,6 +8,7 @@ module only says what may be written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -63,6 +64,7 @@ class Guard(_Table):
     falsy_attrs: Strs = []
     compare: StrictBool = False
     quote_checks: dict[str, Strs] = {}
+    absent_checks: dict[str, Strs] = {}
 
 
 class Propagator(_Table):
@@ -95,8 +97,19 @@ class Sink(_Table):
     label: StrictStr = ""
     min_args: StrictInt = 0
     html_template: StrictBool = False
+    text_template: StrictStr | None = None
     repeat: StrictBool = False
     requires: StrictStr = ""
+
+    @field_validator("text_template")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"key 'text_template': not a valid regular expression ({exc})") from None
+        return value
 
 
 # the keys of the patterns analyzer's [[rule.match]] and [[rule.assign]] tables (their values
