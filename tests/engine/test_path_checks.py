@@ -72,3 +72,45 @@ def test_archive_member_names_are_outside_data(tmp_path: Path) -> None:
         "        return [n.upper() for n in zf.namelist()]\n"
     )
     assert _found(tmp_path, {"lib/archives.py": code}) == [("py/path-traversal", 5), ("py/path-traversal", 9)]
+
+
+def test_relative_to_as_a_statement_checks_the_path_on_every_branch(tmp_path: Path) -> None:
+    code = (
+        "from pathlib import Path\n"
+        "from flask import Flask, request, send_file\n"
+        "app = Flask(__name__)\n"
+        "BASE = Path('/srv/static')\n"
+        "FOLLOW = bool(__name__)\n"
+        "@app.route('/checked')\n"
+        "def checked():\n"
+        "    p = BASE.joinpath(request.args['f']).resolve()\n"
+        "    p.relative_to(BASE)\n"  # raises ValueError outside BASE
+        "    return send_file(p)\n"
+        "@app.route('/sometimes')\n"
+        "def sometimes():\n"
+        "    p = BASE.joinpath(request.args['f']).resolve()\n"
+        "    if not FOLLOW:\n"
+        "        p.relative_to(BASE)\n"  # only on one branch: the other serves any file
+        "    return send_file(p)\n"
+        "@app.route('/unused')\n"
+        "def unused():\n"
+        "    p = BASE.joinpath(request.args['f']).resolve()\n"
+        "    p.relative_to(BASE) if FOLLOW else None\n"  # an expression, not a check statement
+        "    return send_file(p)\n"
+    )
+    assert _found(tmp_path, {"app.py": code}) == [("py/path-traversal", 16), ("py/path-traversal", 21)]
+
+
+def test_a_release_folder_does_not_hide_the_import_names(tmp_path: Path) -> None:
+    # an unpacked release (`webfw-1.0/`) is no package: its modules keep the names imports and
+    # rules use, so a framework's own request type still marks its handlers
+    files = {
+        "webfw-1.0/aiohttp/__init__.py": "",
+        "webfw-1.0/aiohttp/web_request.py": "class Request:\n    pass\n",
+        "webfw-1.0/aiohttp/static.py": (
+            "from .web_request import Request\n"
+            "async def handle(request: Request):\n"
+            "    return open('/srv/' + request.match_info['name']).read()\n"
+        ),
+    }
+    assert _found(tmp_path, files) == [("py/path-traversal", 3)]

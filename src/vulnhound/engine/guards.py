@@ -193,6 +193,15 @@ class GuardWalker(WalkerBase):
                     pos.append((*root, self.spec.guard_methods[func.attr]))
         return pos, neg
 
+    def raised_checks(self, call: ast.Call) -> list[tuple[str, ast.expr, frozenset[str]]]:
+        """`p.relative_to(base)` as a statement: past it, p is checked (it raised otherwise)."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return []
+        kinds = self.spec.raising_methods.get(func.attr)
+        root = _root_key(func.value) if kinds else None
+        return [(*root, kinds)] if root and kinds else []
+
     def _denied(self, call: ast.Call, env: Env) -> tuple[str, ast.expr, frozenset[str]] | None:
         """A regex search for forbidden text (`re.search(r"[\\r\\n]", x)`, `BAD.search(x)` with
         `BAD = re.compile(...)`): the absent checks its pattern covers, for the searched value."""

@@ -16,11 +16,18 @@ from vulnhound.pyparse import LineIndex
 
 
 def module_name(path: str) -> tuple[str, bool]:
-    """(dotted name, is_package) for a relative POSIX path."""
+    """(dotted name, is_package) for a relative POSIX path. A folder whose name is no Python
+    identifier (`aiohttp-3.9.1/`, an unpacked release) cannot be imported through, so the name
+    starts below it: `aiohttp-3.9.1/aiohttp/web.py` is `aiohttp.web`, the name imports use."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     is_package = parts[-1] == "__init__"
     if is_package:
         parts = parts[:-1]
+    folders = parts[:-1] if not is_package else parts
+    for index in range(len(folders) - 1, -1, -1):
+        if folders[index] and not folders[index].isidentifier():
+            parts = parts[index + 1 :]
+            break
     return ".".join(p for p in parts if p) or "__init__", is_package
 
 

@@ -137,6 +137,9 @@ class EngineSpec:
     sanitizer_method_min_args: dict[str, int] = field(default_factory=dict)
     guards: list[GuardSpec] = field(default_factory=list)
     guard_methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    # methods that raise when the check fails (`p.relative_to(base)`): as a statement, they
+    # validate their receiver for what follows
+    raising_methods: dict[str, frozenset[str]] = field(default_factory=dict)
     propagators: _Names = field(default_factory=lambda: _Names(()))
     cleaners: _Names = field(default_factory=lambda: _Names(()))
     terminators: _Names = field(default_factory=lambda: _Names(()))
@@ -394,8 +397,9 @@ class _Builder:
                         frozenset(_strs(table, "falsy_attrs", where)), bool(table.get("compare", False)),
                     )
                 )  # fmt: skip
+            methods = spec.raising_methods if table.get("raises", False) else spec.guard_methods
             for method in _strs(table, "methods", where):
-                spec.guard_methods[method] = spec.guard_methods.get(method, frozenset()) | clears
+                methods[method] = methods.get(method, frozenset()) | clears
         for table in doc.get("propagator", []):
             self.propagators.extend(_strs(table, "calls", where))
             self.cleaners.extend(_strs(table, "clean", where))

@@ -67,6 +67,8 @@ class StatementWalker(WalkerBase):
             self.eval(value, env)
             if isinstance(value, ast.Call) and self._terminates(value):
                 return None
+            if isinstance(value, ast.Call):
+                self._apply(self.raised_checks(value), env)
             if isinstance(value, ast.Yield | ast.YieldFrom) and value.value is not None:
                 self.summary.ret = union(self.summary.ret, self.eval(value.value, env).taint)
             return env

@@ -165,6 +165,9 @@ class WalkerBase:
     def _apply(self, refs: list[tuple[str, ast.expr, frozenset[str]]], env: Env) -> None:
         raise NotImplementedError
 
+    def raised_checks(self, call: ast.Call) -> list[tuple[str, ast.expr, frozenset[str]]]:
+        raise NotImplementedError
+
     def const(self, node: ast.expr, env: Env) -> object:
         raise NotImplementedError
 

@@ -63,6 +63,7 @@ class Guard(_Table):
     partial: Strs = []
     falsy_attrs: Strs = []
     compare: StrictBool = False
+    raises: StrictBool = False
     quote_checks: dict[str, Strs] = {}
     absent_checks: dict[str, Strs] = {}
 
