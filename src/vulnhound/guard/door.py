@@ -277,7 +277,9 @@ class Guard:
         if violation is not None:
             return self._block(request, spans, violation, "policy")
 
-        redaction = self.redactor.redact_payload(request.payload, [s.path for s in request.spans])
+        redaction = self.redactor.redact_payload(
+            request.payload, [s.path for s in request.spans], keep=request.markers
+        )
         body = serialise(redaction.value)
         digest = hashlib.sha256(body).hexdigest()
         # Secrets hidden here and those the model layer's file views hid already.

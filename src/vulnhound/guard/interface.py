@@ -54,6 +54,7 @@ class OutboundRequest:
     purpose: str  # "triage", "hunt", "check"; "...-repair" for a repair round
     unit_id: str = ""
     fallback: bool = False
+    markers: tuple[str, ...] = ()  # tool-written text (fence lines) that redaction leaves alone
 
 
 @dataclass(frozen=True)

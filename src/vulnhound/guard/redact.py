@@ -137,6 +137,10 @@ def _is_global(value: str) -> bool:
     return not (len(value) <= PLAIN_WORD_MAX and _PLAIN_WORD.fullmatch(value))
 
 
+# a string known clean: its digest, the files it carries, the tool-written markers in it
+_CleanKey = tuple[bytes, tuple[str, ...], tuple[str, ...]]
+
+
 def _occurrences(values: Iterable[str], text: str, bounded: bool) -> list[tuple[int, int]]:
     """Spans of every occurrence of ``values`` in ``text``; whole words only where
     ``bounded`` and the value starts or ends with a word character.
@@ -174,7 +178,7 @@ class Redactor:
         self._global: tuple[str, ...] = ()  # values hidden from every payload
         self._file_values: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._generation = 0  # bumped whenever the known secrets change
-        self._clean: OrderedDict[tuple[bytes, tuple[str, ...]], int] = OrderedDict()
+        self._clean: OrderedDict[_CleanKey, int] = OrderedDict()
         self._memo_size = memo_size
         self._lock = threading.Lock()
 
@@ -246,16 +250,19 @@ class Redactor:
         """Redact one string that may carry code of the files at ``paths``."""
         return self.redact_payload(text, paths)
 
-    def redact_payload(self, value: Any, paths: Sequence[str] = ()) -> Redaction:
+    def redact_payload(self, value: Any, paths: Sequence[str] = (), keep: Sequence[str] = ()) -> Redaction:
         """Redact every string value of a JSON-like structure (keys are protocol, left alone).
 
         Two passes: the detectors run on every string first, so that a value they find in
-        one string is also hidden where it recurs in the others, undetected.
+        one string is also hidden where it recurs in the others, undetected. ``keep``: text
+        the tool wrote (fence lines with a hex tag); a detection inside it is no secret and
+        is neither hidden nor counted.
         """
         total = Redaction(None)
         key = tuple(sorted(set(paths)))
+        markers = tuple(k for k in dict.fromkeys(keep) if k)
         strings = list(dict.fromkeys(_strings(value)))
-        detected = {text: self._detect(text, key, total) for text in strings}
+        detected = {text: self._detect(text, key, total, markers) for text in strings}
         recurring = {
             text[a:b]
             for text, spans in detected.items()
@@ -284,7 +291,7 @@ class Redactor:
                 self._file_values[paths] = values
             return values
 
-    def _still_clean(self, key: tuple[bytes, tuple[str, ...]]) -> bool:
+    def _still_clean(self, key: _CleanKey) -> bool:
         with self._lock:
             generation = self._clean.get(key)
             if generation is None:
@@ -295,7 +302,7 @@ class Redactor:
             self._clean.move_to_end(key)
             return True
 
-    def _remember_clean(self, key: tuple[bytes, tuple[str, ...]], generation: int) -> None:
+    def _remember_clean(self, key: _CleanKey, generation: int) -> None:
         if self._memo_size <= 0:
             return
         with self._lock:
@@ -304,18 +311,24 @@ class Redactor:
             while len(self._clean) > self._memo_size:
                 self._clean.popitem(last=False)
 
-    def _detect(self, text: str, paths: tuple[str, ...], total: Redaction) -> list[tuple[int, int]] | None:
-        """Spans to hide in ``text``: detector matches and known secrets; None when clean."""
+    def _detect(
+        self, text: str, paths: tuple[str, ...], total: Redaction, markers: tuple[str, ...] = ()
+    ) -> list[tuple[int, int]] | None:
+        """Spans to hide in ``text``: detector matches (outside the tool's own ``markers``) and
+        known secrets; None when clean."""
         if not text:
             return None
-        key = (_digest(text), paths)
+        key = (_digest(text), paths, markers)
         if self._still_clean(key):
             return None
         with self._lock:
             generation = self._generation
             known = self._global
         spans: list[tuple[int, int]] = []
+        written = _occurrences(markers, text, bounded=False) if markers else []
         for match in self.detector.find_all(text):
+            if any(a <= match.start and match.end <= b for a, b in written):
+                continue  # the fence's own tag
             spans.append((match.start, match.end))
             total.kinds[match.kind] = total.kinds.get(match.kind, 0) + 1
         reused = _occurrences(known, text, bounded=False)

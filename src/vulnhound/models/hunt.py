@@ -18,7 +18,7 @@ from vulnhound.guard.interface import CodeSpan
 from vulnhound.hunt.units import CodeUnit, extract_units, grammar_available, supported_languages
 from vulnhound.models.cwe import check_cwe, known_cwes
 from vulnhound.models.interface import ModelReply, ModelRequest
-from vulnhound.models.prompts import HUNT_SYSTEM, boundary_tag, fence, numbered
+from vulnhound.models.prompts import HUNT_SYSTEM, boundary_tag, fence, fence_lines, numbered
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import HUNT_SCHEMA, HuntAnswer
 from vulnhound.models.session import ModelRun, refusal_report
@@ -52,6 +52,7 @@ def hunt_request(unit: CodeUnit) -> ModelRequest:
         unit_id=unit.id,
         spans=tuple(spans),
         risk=unit.risk(),
+        markers=fence_lines(tag),
     )
 
 

@@ -33,6 +33,8 @@ class ModelRequest:
     unit_id: str = ""
     spans: tuple[CodeSpan, ...] = ()
     risk: int = 0  # higher first when a budget may run out
+    # text the tool itself wrote (the untrusted-data fence lines): never redacted, never counted
+    markers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,15 @@ def numbered(lines: Sequence[str], first: int) -> str:
     return "\n".join(f"{first + i:>{width}} | {line}" for i, line in enumerate(lines))
 
 
+def fence_lines(tag: str) -> tuple[str, str]:
+    """The opening and closing marker of a fence: text the tool writes, which the guard must
+    not mistake for a secret (the tag is hex). Scanned code cannot contain them: the tag is
+    the hash of that code."""
+    return f"BEGIN-UNTRUSTED-{tag}", f"END-UNTRUSTED-{tag}"
+
+
 def fence(parts: Sequence[tuple[str, str]], tag: str) -> str:
     """Wrap labelled code blocks in the untrusted-data markers."""
     body = "\n\n".join(f"--- {label} ---\n{code}" for label, code in parts)
-    return f"BEGIN-UNTRUSTED-{tag}\n{body}\nEND-UNTRUSTED-{tag}"
+    begin, end = fence_lines(tag)
+    return f"{begin}\n{body}\n{end}"

@@ -25,7 +25,7 @@ from vulnhound.guard.interface import EgressDoor
 from vulnhound.models.context import Block, ContextBuilder
 from vulnhound.models.directives import aimed_at_reviewer
 from vulnhound.models.interface import ModelReply, ModelRequest
-from vulnhound.models.prompts import TRIAGE_SYSTEM, boundary_tag, fence
+from vulnhound.models.prompts import TRIAGE_SYSTEM, boundary_tag, fence, fence_lines
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import TRIAGE_SCHEMA, TriageAnswer
 from vulnhound.models.session import ModelRun, refusal_report
@@ -69,6 +69,7 @@ def triage_request(
         unit_id=f"{loc.path}:{loc.start_line}:{finding.rule_id}",
         spans=tuple(b.span for b in blocks),
         risk=finding.severity.rank * 10 + finding.confidence.rank,
+        markers=fence_lines(tag),
     )
 
 

@@ -51,6 +51,7 @@ class LlamaCppProvider:
             spans=request.spans,
             purpose=request.purpose,
             unit_id=request.unit_id,
+            markers=request.markers,
         )
 
     def parse(self, response: InboundResponse) -> ProviderReply:

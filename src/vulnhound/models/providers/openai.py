@@ -59,6 +59,7 @@ class OpenAIProvider:
             spans=request.spans,
             purpose=request.purpose,
             unit_id=request.unit_id,
+            markers=request.markers,
         )
 
     def parse(self, response: InboundResponse) -> ProviderReply:
