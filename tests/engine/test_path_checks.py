@@ -114,3 +114,40 @@ def test_a_release_folder_does_not_hide_the_import_names(tmp_path: Path) -> None
         ),
     }
     assert _found(tmp_path, files) == [("py/path-traversal", 3)]
+
+
+def test_lexical_relative_checks_count_only_after_normalisation(tmp_path: Path) -> None:
+    # PurePath("/srv/s/../../etc/passwd").relative_to("/srv/s") succeeds: the check is lexical
+    code = (
+        "import os\n"
+        "from pathlib import Path\n"
+        "from flask import Flask, request, send_file\n"
+        "app = Flask(__name__)\n"
+        "BASE = Path('/srv/static')\n"
+        "@app.route('/a')\n"
+        "def raw():\n"
+        "    p = BASE.joinpath(request.args['f'])\n"
+        "    p.relative_to(BASE)\n"
+        "    return send_file(p)\n"  # 10: not normalised, still reaches the file
+        "@app.route('/b')\n"
+        "def raw_is():\n"
+        "    p = BASE / request.args['f']\n"
+        "    if not p.is_relative_to(BASE):\n"
+        "        raise ValueError(p)\n"
+        "    return send_file(p)\n"  # 16
+        "@app.route('/c')\n"
+        "def absolute():\n"
+        "    p = (BASE / request.args['f']).absolute()\n"  # absolute() keeps '..'
+        "    p.relative_to(BASE)\n"
+        "    return send_file(p)\n"  # 21
+        "@app.route('/d')\n"
+        "def normalised():\n"
+        "    p = Path(os.path.normpath(BASE / request.args['f']))\n"
+        "    p.relative_to(BASE)\n"
+        "    return send_file(p)\n"
+    )
+    assert _found(tmp_path, {"app.py": code}) == [
+        ("py/path-traversal", 10),
+        ("py/path-traversal", 16),
+        ("py/path-traversal", 21),
+    ]
