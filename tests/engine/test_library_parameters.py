@@ -144,3 +144,38 @@ def test_wrappers_and_compiled_patterns_are_not_findings(tmp_path: Path) -> None
         "    return _DELIM.search(rest, 0)\n"  # a compiled pattern's search(), no LDAP query
     )
     assert _rules(tmp_path, {"lib/helpers.py": code}) == []
+
+
+def test_every_definition_of_a_conditionally_defined_function_is_analysed(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "if sys.platform == 'win32':\n"
+        "    try:\n"
+        "        import ctypes\n"
+        "        def set_title(title):\n"
+        "            ctypes.windll.kernel32.SetConsoleTitleW(title)\n"
+        "    except ImportError:\n"
+        "        def set_title(title):\n"  # the fallback, defined in the except block
+        "            os.system('title ' + title)\n"
+        "else:\n"
+        "    def set_title(title):\n"  # a third definition of the same name
+        "        os.system('printf ' + title)\n"
+    )
+    assert _rules(tmp_path, {"lib/term.py": code}) == [
+        ("py/command-injection", 9),
+        ("py/command-injection", 12),
+    ]
+
+
+def test_a_property_setter_does_not_hide_its_getter(tmp_path: Path) -> None:
+    code = (
+        "import os\n"
+        "class Job:\n"
+        "    @property\n"
+        "    def command(self):\n"
+        "        return 'ls'\n"
+        "    @command.setter\n"
+        "    def command(self, command):\n"
+        "        os.system('nice ' + command)\n"
+    )
+    assert _rules(tmp_path, {"lib/job.py": code}) == [("py/command-injection", 8)]

@@ -196,13 +196,17 @@ class Program:
                 decorators = {dotted(d) for d in node.decorator_list}
                 static = "staticmethod" in decorators
                 params = tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args))
+                if qual in self.functions:
+                    # a second definition (try/except ImportError, a platform branch): analysed
+                    # too, under its own key; calls still resolve to the first
+                    qual = f"{qual}@{node.lineno}"
                 info = FunctionInfo(
                     qual, module.name, node, cls, f"{short}{node.name}", params,
                     is_method=cls is not None and not static, static=static,
                 )  # fmt: skip
                 self.functions[qual] = info
                 if cls is not None:
-                    self.classes[cls].methods[node.name] = qual
+                    self.classes[cls].methods.setdefault(node.name, qual)
                 self._collect(module, node.body, qual, None, f"{short}{node.name}.")
             elif isinstance(node, ast.ClassDef):
                 qual = f"{prefix}.{node.name}"
@@ -214,6 +218,7 @@ class Program:
                     getattr(node, "body", []),
                     getattr(node, "orelse", []),
                     getattr(node, "finalbody", []),
+                    *(h.body for h in getattr(node, "handlers", [])),  # except ImportError: def ...
                 ):
                     self._collect(module, sub, prefix, cls, short)
 
