@@ -98,7 +98,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                                 {"type": "null"},
                                 _object(
                                     {
-                                        "kind": {"enum": ["inline", "triage", "consensus"]},
+                                        "kind": {"enum": ["inline", "triage", "consensus", "refuted"]},
                                         "justification": _STR,
                                     }
                                 ),

@@ -50,6 +50,9 @@ class Config:
     # The most severe finding a model's triage may dismiss; above it a model only annotates
     # (a critical finding is what injected text would most like to close).
     triage_dismiss_max: Severity = Severity.HIGH
+    # Model findings the code could neither verify nor refute count for fail_on too (by
+    # default only verified ones, or ones --consensus K models reported, fail a build).
+    count_unverified: bool = False
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
@@ -158,6 +161,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "jobs": _as_int,
     "taint_parameters": _as_bool,
     "triage_dismiss_max": _as_severity,
+    "count_unverified": _as_bool,
 }
 
 # Structured sections (file only), parsed by the subsystem that owns them. Registered

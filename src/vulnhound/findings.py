@@ -115,6 +115,7 @@ class SuppressionKind(enum.StrEnum):
     INLINE = "inline"  # a `# vulnhound: ignore` comment
     TRIAGE = "triage"  # a model judged it a false positive
     CONSENSUS = "consensus"  # too few models agreed
+    REFUTED = "refuted"  # the code contradicts a model's finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,11 @@ class Finding:
     @property
     def suppressed(self) -> bool:
         return self.suppression is not None
+
+    @property
+    def unverified(self) -> bool:
+        """A model's finding that the code neither verified nor refuted (see models/verify.py)."""
+        return ("verification", "unverified") in self.properties
 
     def sort_key(self) -> tuple[int, str, int, int, str]:
         return (

@@ -76,10 +76,18 @@ class ScanResult:
         counts = Counter(f.code_context for f in self.active)
         return {c: counts.get(c, 0) for c in CodeContext}
 
-    def fails(self, threshold: Severity, contexts: Iterable[CodeContext] = ()) -> bool:
-        """An active finding at or above ``threshold`` in production code or one of ``contexts``."""
+    def fails(
+        self, threshold: Severity, contexts: Iterable[CodeContext] = (), count_unverified: bool = False
+    ) -> bool:
+        """An active finding at or above ``threshold`` in production code or one of ``contexts``;
+        a model finding the code did not verify counts only with ``count_unverified``."""
         counted = {CodeContext.PRODUCTION, *contexts}
-        return any(f.severity.at_least(threshold) and f.code_context in counted for f in self.active)
+        return any(
+            f.severity.at_least(threshold)
+            and f.code_context in counted
+            and (count_unverified or not f.unverified)
+            for f in self.active
+        )
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for rule in self.rules:
@@ -98,7 +106,11 @@ class ExitCode:
 
 
 def exit_code(
-    result: ScanResult, fail_on: Severity, strict: bool, fail_on_contexts: Iterable[CodeContext] = ()
+    result: ScanResult,
+    fail_on: Severity,
+    strict: bool,
+    fail_on_contexts: Iterable[CodeContext] = (),
+    count_unverified: bool = False,
 ) -> int:
     """0 clean, 1 findings at or above ``fail_on``, 3 when files were skipped under ``strict``.
 
@@ -109,7 +121,7 @@ def exit_code(
     include glob must not turn CI green. Findings win over incompleteness: a real
     vulnerability must not hide behind a skip.
     """
-    if result.fails(fail_on, fail_on_contexts):
+    if result.fails(fail_on, fail_on_contexts, count_unverified):
         return ExitCode.FINDINGS
     if result.nothing_analysed or (strict and result.incomplete):
         return ExitCode.INCOMPLETE

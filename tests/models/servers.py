@@ -35,6 +35,12 @@ def code_lines(prompt: str) -> list[tuple[int, str]]:
     return [(int(n), text) for n, text in LINE.findall(prompt)]
 
 
+def _last_call(line: str) -> str:
+    """The last call written on a line (``os.system`` in ``os.system('ls ' + d)``)."""
+    calls = re.findall(r"([A-Za-z_][\w.]*)\s*\(", line)
+    return calls[-1] if calls else ""
+
+
 def hunting_brain(patterns: dict[str, str]) -> Callable[[str], Answer]:
     """Report ``cwe`` on every shown line containing a key of ``patterns``."""
 
@@ -47,6 +53,8 @@ def hunting_brain(patterns: dict[str, str]) -> Callable[[str], Answer]:
                 "line": n,
                 "severity": "high",
                 "title": f"{needle} use",
+                "sink_call": _last_call(text),
+                "source_line": 0,
                 "explanation": f"{needle} on line {n}",
                 "confidence": 0.9,
             }

@@ -37,6 +37,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--consensus", type=int, metavar="K", help="a model finding or dismissal needs K models to agree"
     )
+    group.add_argument(
+        "--count-unverified",
+        action="store_true",
+        default=None,
+        help="model findings the code could not verify count for --fail-on too (default: only "
+        "verified ones, or ones --consensus K models reported)",
+    )
     group.add_argument("--budget-tokens", type=int, metavar="N", help="stop model work after N tokens")
     group.add_argument(
         "--budget-usd", type=float, metavar="X", help="stop model work after an estimated X dollars"

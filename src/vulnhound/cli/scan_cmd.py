@@ -64,7 +64,15 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(
-        args, ["fail_on", "fail_on_contexts", "strict", "baseline", "report_unused_suppressions"]
+        args,
+        [
+            "fail_on",
+            "fail_on_contexts",
+            "strict",
+            "baseline",
+            "report_unused_suppressions",
+            "count_unverified",
+        ],
     )
     if wants_models(args):  # nothing model-related exists otherwise
         setup = model_setup(args, config)
@@ -95,4 +103,4 @@ def run(args: argparse.Namespace) -> int:
         if target is None:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
-    return exit_code(result, config.fail_on, config.strict, config.fail_on_contexts)
+    return exit_code(result, config.fail_on, config.strict, config.fail_on_contexts, config.count_unverified)

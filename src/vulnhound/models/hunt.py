@@ -22,6 +22,7 @@ from vulnhound.models.prompts import HUNT_SYSTEM, boundary_tag, fence, fence_lin
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import HUNT_SCHEMA, HuntAnswer
 from vulnhound.models.session import ModelRun, refusal_report
+from vulnhound.models.verify import CONFIRMED, REFUTED, UNVERIFIED, VERIFIED, Claim, Verdict, Verifier
 from vulnhound.models.views import model_views
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import SourceFile
@@ -86,6 +87,8 @@ class _Item:
     confidence: float
     title: str
     explanation: str
+    sink_call: str = ""
+    source_line: int = 0
 
 
 def validate(reply: ModelReply, unit: CodeUnit) -> tuple[list[_Item], list[str]]:
@@ -112,6 +115,8 @@ def validate(reply: ModelReply, unit: CodeUnit) -> tuple[list[_Item], list[str]]
                 float(raw.get("confidence", 0.5)),
                 str(raw.get("title", "")),
                 str(raw.get("explanation", "")),
+                str(raw.get("sink_call", "") or ""),
+                int(raw.get("source_line", 0) or 0),
             )
         )
     return items, dropped
@@ -194,7 +199,8 @@ class HuntAnalyzer:
                         )
                     )
         groups = _cluster(items)
-        findings = [self._finding(g) for g in groups]
+        verifier = Verifier(files, context.rules.for_analyzer("engine"), context.config.rule_files)
+        findings = [self._finding(g, _verdict(verifier, g)) for g in groups]
         skipped, notes = refusal_report(NAME, refused)
         notes += [
             f"hunt: dropped {n} invalid item(s) from model {m} (unknown CWE or line outside the unit)"
@@ -205,7 +211,7 @@ class HuntAnalyzer:
             extras.append(("agreement", agreement(models, groups, self.run_.consensus)))
         return AnalyzerOutput(tuple(findings), tuple(skipped), tuple(notes), (), tuple(extras))
 
-    def _finding(self, group: list[_Item]) -> Finding:
+    def _finding(self, group: list[_Item], verdict: Verdict) -> Finding:
         models = tuple(dict.fromkeys(i.model for i in group))
         best = max(group, key=lambda i: (i.severity.rank, i.confidence))
         rule = self._rules.setdefault(best.cwe, rule_for(best.cwe))
@@ -214,23 +220,44 @@ class HuntAnalyzer:
         message = f"{best.title or rule.name}: {explanation} (reported by model {', '.join(models)})"
         suppression = None
         threshold = self.run_.consensus
-        if len(models) < threshold:
+        confidence = _confidence(max(i.confidence for i in group))
+        status: str = verdict.status
+        if verdict.status == REFUTED:
+            suppression = Suppression(SuppressionKind.REFUTED, verdict.reason)
+        elif len(models) < threshold:
             suppression = Suppression(
                 SuppressionKind.CONSENSUS,
                 f"{len(models)} of {len(self.run_.names)} models reported this ({', '.join(models)}); --consensus {threshold}",
             )
+        elif verdict.status == UNVERIFIED:
+            confidence = Confidence.LOW
+            if threshold >= 2:  # confirmed by --consensus K models: counts like a verified one
+                status = CONFIRMED
         return Finding(
             rule_id=rule.id,
             cwe=(best.cwe,),
             severity=best.severity,
-            confidence=_confidence(max(i.confidence for i in group)),
+            confidence=confidence,
             message=message,
             location=Location(best.unit.path, min(lines), 1, max(lines)),
             analyzers=tuple(f"model:{m}" for m in models),
             context=best.unit.name,
             suppression=suppression,
-            properties=(("models", ",".join(models)), ("explanation", explanation)),
+            properties=(
+                ("models", ",".join(models)),
+                ("explanation", explanation),
+                ("verification", status),
+                ("verification_reason", verdict.reason),
+            ),
         )
+
+
+def _verdict(verifier: Verifier, group: list[_Item]) -> Verdict:
+    """The best verdict any model's claim in the group earns (verified over unverified over
+    refuted): models may cite the call differently, one citation that holds is enough."""
+    order = {VERIFIED: 0, UNVERIFIED: 1, REFUTED: 2}
+    verdicts = [verifier.check(Claim(i.unit.path, i.cwe, i.line, i.sink_call, i.source_line)) for i in group]
+    return min(verdicts, key=lambda v: order[v.status])
 
 
 def _asker(run: ModelRun, model: str, request: ModelRequest) -> Callable[[], Outcome]:

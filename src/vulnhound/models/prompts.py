@@ -30,11 +30,13 @@ TRIAGE_SYSTEM = (
 
 HUNT_SYSTEM = (
     "You are a senior application-security engineer reviewing one unit of code for "
-    "vulnerabilities. Report only real, exploitable weaknesses with their CWE id and the line "
-    "where they occur; report nothing rather than guess. Answer with one JSON object: "
-    '{{"findings": [{{"cwe": "CWE-89", "line": number, "severity": "critical" | "high" | "medium" '
-    '| "low", "title": string, "explanation": string, "confidence": number between 0 and 1}}]}}. '
-    + DATA_RULES
+    "vulnerabilities. Report only real, exploitable weaknesses with their CWE id, the line of "
+    "the dangerous call (the sink), the name of that call as written on the line, and the line "
+    "where the attacker's data enters (the source; 0 when it enters outside the code shown); "
+    "report nothing rather than guess. Every finding is checked against the code. Answer with "
+    'one JSON object: {{"findings": [{{"cwe": "CWE-89", "line": number, "sink_call": '
+    '"cursor.execute", "source_line": number, "severity": "critical" | "high" | "medium" | "low", '
+    '"title": string, "explanation": string, "confidence": number between 0 and 1}}]}}. ' + DATA_RULES
 )
 
 CHECK_SYSTEM = 'Answer with one JSON object: {"ok": true, "echo": string}.'

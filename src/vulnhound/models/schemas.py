@@ -35,6 +35,8 @@ class HuntItem(BaseModel):
 
     cwe: str
     line: int
+    sink_call: str = Field(default="", max_length=200)
+    source_line: int = 0
     severity: Literal["critical", "high", "medium", "low", "info"] = "medium"
     title: str = Field(default="", max_length=300)
     explanation: str = Field(default="", max_length=4000)
@@ -81,6 +83,8 @@ HUNT_SCHEMA = _object(
                 {
                     "cwe": {"type": "string", "pattern": "^CWE-[0-9]+$"},
                     "line": {"type": "integer"},
+                    "sink_call": {"type": "string"},
+                    "source_line": {"type": "integer"},
                     "severity": {"type": "string", "enum": ["critical", "high", "medium", "low"]},
                     "title": {"type": "string"},
                     "explanation": {"type": "string"},

@@ -50,6 +50,7 @@ SUPPRESSION_KINDS = {
     SuppressionKind.INLINE: "inSource",
     SuppressionKind.TRIAGE: "external",
     SuppressionKind.CONSENSUS: "external",
+    SuppressionKind.REFUTED: "external",
 }
 
 
