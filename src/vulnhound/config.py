@@ -53,6 +53,8 @@ class Config:
     # Model findings the code could neither verify nor refute count for fail_on too (by
     # default only verified ones, or ones --consensus K models reported, fail a build).
     count_unverified: bool = False
+    # Read the scan root's .vulnhound/specs.toml (written by `vulnhound specs infer`).
+    use_inferred_specs: bool = True
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
@@ -162,6 +164,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "taint_parameters": _as_bool,
     "triage_dismiss_max": _as_severity,
     "count_unverified": _as_bool,
+    "use_inferred_specs": _as_bool,
 }
 
 # Structured sections (file only), parsed by the subsystem that owns them. Registered

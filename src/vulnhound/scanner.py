@@ -27,7 +27,7 @@ from vulnhound.result import ScanResult
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SourceFile
 from vulnhound.suppressions import SuppressionIndex
-from vulnhound.walker import walk
+from vulnhound.walker import common_root, walk
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -38,6 +38,22 @@ def _no_progress(_phase: str, _done: int, _total: int) -> None:
 
 def load_catalog(config: Config) -> RuleCatalog:
     return RuleCatalog.load(Path(p) for p in config.rule_files)
+
+
+# spec inference's output, read by every scan of the tree that holds it (vulnhound/specs)
+INFERRED_SPECS = Path(".vulnhound") / "specs.toml"
+
+
+def with_inferred_specs(config: Config, targets: Sequence[Path]) -> tuple[Config, str]:
+    """The config with the scan root's `.vulnhound/specs.toml` added to its rule files, and a
+    note saying so (inferred labels change what is reported: the output must tell)."""
+    if not config.use_inferred_specs:
+        return config, ""
+    path = common_root(targets) / INFERRED_SPECS
+    if not path.is_file() or any(Path(p).resolve() == path.resolve() for p in config.rule_files):
+        return config, ""
+    note = f"rules: read model-inferred API labels from {path} (review them; use_inferred_specs = false to ignore)"
+    return config.replace(rule_files=(*config.rule_files, str(path))), note
 
 
 def build_analyzers(config: Config) -> list[Analyzer]:
@@ -149,6 +165,7 @@ def scan(
     config = config or Config()
     report = progress or _no_progress
     targets = [Path(p) for p in paths] or [Path.cwd()]
+    config, specs_note = with_inferred_specs(config, targets)
     catalog = load_catalog(config)
     chosen = list(analyzers) if analyzers is not None else build_analyzers(config)
     baseline: Baseline | None = load_baseline(Path(config.baseline)) if config.baseline else None
@@ -165,7 +182,7 @@ def scan(
     context = AnalysisContext(config=config, rules=catalog, progress=advance)
     raw: list[Finding] = []
     languages_read: set[str] = set()
-    notes: list[str] = []
+    notes: list[str] = [specs_note] if specs_note else []
     usage: list[Any] = []
     extras: list[tuple[str, object]] = []
     for analyzer in chosen:

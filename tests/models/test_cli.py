@@ -65,7 +65,7 @@ def test_model_flags_are_validated(tmp_path: Path, write_tree: Any, cli: Any) ->
     root = repo(tmp_path, write_tree, config_text(("glm", "openai", "http://127.0.0.1:9/v1")))
     cases = [
         (["--hunt"], "needs at least one --model"),
-        (["--model", "glm"], "needs --triage and/or --hunt"),
+        (["--model", "glm"], "needs --triage, --hunt and/or --infer-specs"),
         (["--model", "glm", "--hunt", "--offline"], "--offline refuses model use"),
         (["--model", "nope", "--hunt"], "no such model"),
         (["--model", "glm", "--hunt", "--consensus", "2"], "--consensus must be between"),

@@ -19,6 +19,7 @@ SUBCOMMANDS = (
     "vulnhound.cli.audit_cmd",
     "vulnhound.cli.models_cmd",
     "vulnhound.cli.bench_cmd",
+    "vulnhound.cli.specs_cmd",
 )
 
 

@@ -35,6 +35,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--hunt", action="store_true", help="models review code units for what the rules miss")
     group.add_argument(
+        "--infer-specs",
+        action="store_true",
+        help="first label unknown APIs with the first --model (vulnhound specs infer), then scan with them",
+    )
+    group.add_argument(
         "--consensus", type=int, metavar="K", help="a model finding or dismissal needs K models to agree"
     )
     group.add_argument(
@@ -70,6 +75,7 @@ def wants_models(args: argparse.Namespace) -> bool:
             ("--hunt", getattr(args, "hunt", False)),
             ("--plan", getattr(args, "plan", False)),
             ("--consensus", getattr(args, "consensus", None) is not None),
+            ("--infer-specs", getattr(args, "infer_specs", False)),
         )
         if on
     ]
@@ -81,8 +87,8 @@ def wants_models(args: argparse.Namespace) -> bool:
         if modelish:
             raise UsageError(f"{modelish[0]} needs at least one --model NAME")
         return False
-    if not (args.triage or args.hunt):
-        raise UsageError("--model needs --triage and/or --hunt")
+    if not (args.triage or args.hunt or getattr(args, "infer_specs", False)):
+        raise UsageError("--model needs --triage, --hunt and/or --infer-specs")
     if args.consensus is not None and not 1 <= args.consensus <= len(models):
         raise UsageError(f"--consensus must be between 1 and the number of --model ({len(models)})")
     return True

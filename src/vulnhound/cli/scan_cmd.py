@@ -74,7 +74,16 @@ def run(args: argparse.Namespace) -> int:
             "count_unverified",
         ],
     )
-    if wants_models(args):  # nothing model-related exists otherwise
+    models = wants_models(args)  # nothing model-related exists otherwise
+    if models and args.infer_specs:
+        from vulnhound.cli.specs_cmd import infer_into
+
+        code, summary = infer_into(args, config)
+        sys.stderr.write(summary)
+        if args.plan and not (args.triage or args.hunt):
+            return code
+        models = bool(args.triage or args.hunt)
+    if models:
         setup = model_setup(args, config)
         try:
             result = run_scan(args, config, setup.analyzers, setup.stages)

@@ -282,7 +282,7 @@ def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
 _SINK_KEYS = {
     "calls", "exclude", "args", "keywords", "receiver", "when_keyword", "unless_keyword",
     "program", "parser_arg", "parser_keyword", "store", "route_return", "cwe", "label", "min_args",
-    "shell_command", "not_dict", "html_template", "text_template", "repeat", "requires",
+    "shell_command", "not_dict", "html_template", "text_template", "repeat", "requires", "inferred",
 }  # fmt: skip
 
 

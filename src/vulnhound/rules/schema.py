@@ -25,6 +25,14 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class Inferred(_Table):
+    """Who labelled an entry of an inferred spec file (`vulnhound specs infer`), and why."""
+
+    model: StrictStr
+    reason: StrictStr = ""
+    seen: StrictStr = ""
+
+
 class Source(_Table):
     kind: StrictStr = "remote"
     confidence: Level = "high"
@@ -45,6 +53,7 @@ class Source(_Table):
     parameters: Strs = []
     parameter_kinds: Strs = []
     parameter_embedded_kinds: Strs = []
+    inferred: Inferred | None = None
 
 
 class Sanitizer(_Table):
@@ -52,6 +61,7 @@ class Sanitizer(_Table):
     methods: Strs = []
     clears: Strs = []
     min_args: StrictInt = 0
+    inferred: Inferred | None = None
 
 
 class Guard(_Table):
@@ -77,6 +87,7 @@ class Propagator(_Table):
     autoescape_templates: Strs = []
     keyed_stores: Strs = []
     returns: dict[str, StrictStr] = {}
+    inferred: Inferred | None = None
 
 
 class Sink(_Table):
@@ -99,6 +110,7 @@ class Sink(_Table):
     min_args: StrictInt = 0
     html_template: StrictBool = False
     text_template: StrictStr | None = None
+    inferred: Inferred | None = None
     repeat: StrictBool = False
     requires: StrictStr = ""
 

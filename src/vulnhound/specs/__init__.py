@@ -1,0 +1,1 @@
+"""Spec inference: models label the APIs the rule data does not know; scans read the labels."""
