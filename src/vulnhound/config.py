@@ -53,6 +53,9 @@ class Config:
     # Model findings the code could neither verify nor refute count for fail_on too (by
     # default only verified ones, or ones --consensus K models reported, fail a build).
     count_unverified: bool = False
+    # A model's triage may dismiss only when its calibration (`vulnhound models calibrate`)
+    # bounds its false-dismissal rate at or below this (95% Wilson upper bound).
+    triage_max_false_dismissal: float = 0.10
     # Read the scan root's .vulnhound/specs.toml (written by `vulnhound specs infer`).
     use_inferred_specs: bool = True
     # Sections owned by the model layer and the egress guard; validated by their parsers.
@@ -86,6 +89,13 @@ def _as_int(value: Any, key: str, where: str) -> int:
     if result < 0:
         raise ConfigError(f"{where}: key '{key}' must not be negative, got {result}")
     return result
+
+
+def _as_fraction(value: Any, key: str, where: str) -> float:
+    number = _as_float(value, key, where)
+    if not 0.0 <= number <= 1.0:
+        raise ConfigError(f"{where}: key '{key}' must be between 0 and 1, got {value!r}")
+    return number
 
 
 def _as_float(value: Any, key: str, where: str) -> float:
@@ -164,6 +174,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "taint_parameters": _as_bool,
     "triage_dismiss_max": _as_severity,
     "count_unverified": _as_bool,
+    "triage_max_false_dismissal": _as_fraction,
     "use_inferred_specs": _as_bool,
 }
 

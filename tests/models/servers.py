@@ -35,6 +35,30 @@ def code_lines(prompt: str) -> list[tuple[int, str]]:
     return [(int(n), text) for n, text in LINE.findall(prompt)]
 
 
+def calibration(
+    name: str, provider: str = "openai", model: str = "m", real: int = 60, dismissed: int = 0
+) -> str:
+    """A `.vulnhound/calibration.json` saying ``name`` was measured on ``real`` real findings and
+    dismissed ``dismissed`` of them: lets its triage dismiss (or not) where a test needs it."""
+    from vulnhound.models.calibration import Calibration
+
+    record = Calibration(
+        name,
+        f"{provider}:{model}",
+        "fixture",
+        "0" * 64,
+        "2026-12-03",
+        real,
+        20,
+        dismissed,
+        15,
+        real + 15 - dismissed,
+        real + 20,
+        0,
+    )
+    return json.dumps({"version": 1, "models": {name: record.to_json()}})
+
+
 def _last_call(line: str) -> str:
     """The last call written on a line (``os.system`` in ``os.system('ls ' + d)``)."""
     calls = re.findall(r"([A-Za-z_][\w.]*)\s*\(", line)

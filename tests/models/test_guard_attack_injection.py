@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from .servers import ScriptedServer
+from .servers import ScriptedServer, calibration
 
 ZWSP = "\u200b"
 
@@ -114,7 +114,13 @@ def _config(url: str, ceiling: str) -> str:
 
 def _scan(tmp_path: Path, write_tree: Any, cli: Any, files: dict[str, str], brain: Any, ceiling: str) -> Any:
     with ScriptedServer("openai", brain) as server:
-        root = write_tree(tmp_path / "repo", {**files, "vulnhound.toml": _config(server.url, ceiling)})
+        # calibrated to dismiss: only the protections under test may stop a dismissal
+        tree = {
+            **files,
+            "vulnhound.toml": _config(server.url, ceiling),
+            ".vulnhound/calibration.json": calibration("cloud"),
+        }
+        root = write_tree(tmp_path / "repo", tree)
         done = cli("scan", root, "--model", "cloud", "--triage", "--no-cache", "-f", "json")
     assert done.returncode in (0, 1), done.stderr
     return done, json.loads(done.stdout)

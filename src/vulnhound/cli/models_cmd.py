@@ -31,7 +31,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="use this configured model (repeatable)",
     )
     group.add_argument(
-        "--triage", action="store_true", help="models judge each finding; false positives are suppressed"
+        "--triage",
+        action="store_true",
+        help="models judge each finding; a false positive is suppressed only when said by a model whose "
+        "calibration (vulnhound models calibrate) bounds its false-dismissal rate under "
+        "triage_max_false_dismissal (default 10%%); otherwise the verdict is attached as uncertain",
     )
     group.add_argument("--hunt", action="store_true", help="models review code units for what the rules miss")
     group.add_argument(
@@ -158,6 +162,28 @@ def register(subparsers: Any) -> None:
     assemble.add_argument("--dir", type=Path, help="where to put the file (default: the user cache)")
     assemble.set_defaults(func=run_assemble)
 
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="measure a model's triage on a labelled dataset; calibrated models may dismiss findings",
+        description="Scan a labelled dataset (the formats of `vulnhound bench run`), have the model "
+        "triage every finding, and record its false-dismissal rate (real findings called false "
+        "positives, with a 95%% Wilson interval) and its agreement with the labels. Triage lets the "
+        "model dismiss only when the interval's upper bound is at most triage_max_false_dismissal.",
+    )
+    calibrate.add_argument("name", metavar="NAME", help="configured model")
+    calibrate.add_argument("--dataset", type=Path, required=True, help="labelled dataset")
+    calibrate.add_argument("--format", dest="dataset_format", help="dataset format (default: detected)")
+    calibrate.add_argument("--config", type=Path, help="configuration file (skips discovery)")
+    calibrate.add_argument(
+        "-o", "--output", type=Path, default=None,
+        help="calibration file to update (default: .vulnhound/calibration.json here)",
+    )  # fmt: skip
+    calibrate.add_argument("--work-dir", type=Path, default=None, help="where snippet datasets are written")
+    calibrate.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    calibrate.add_argument("--ledger", type=Path, metavar="PATH", help="egress ledger")
+    calibrate.add_argument("--json", action="store_true", help="print the record as JSON")
+    calibrate.set_defaults(func=run_calibrate, paths=["."])
+
     def usage(_args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
         return 2
@@ -169,6 +195,40 @@ def _config(args: argparse.Namespace) -> Config:
     from vulnhound.config import load_config
 
     return load_config(Path(args.paths[0]), config_file=args.config, environ=os.environ)
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from vulnhound.models.calibration import CALIBRATION_FILE, calibrate, store, wilson
+
+    config = _config(args)
+    output = args.output or CALIBRATION_FILE
+    with tempfile.TemporaryDirectory(prefix="vulnhound-calibrate-") as temp:
+        work = args.work_dir or Path(temp)
+        record, notes = calibrate(
+            config, args.name, args.dataset, fmt=args.dataset_format, work_dir=work,
+            no_cache=args.no_cache, ledger=args.ledger,
+        )  # fmt: skip
+    store(output, record)
+    limit = config.triage_max_false_dismissal
+    if args.json:
+        sys.stdout.write(json.dumps(record.to_json(), indent=2, sort_keys=True) + "\n")
+    else:
+        low, high = wilson(record.false_dismissals, record.real)
+        agree = f"{record.agreement}/{record.judged}" if record.judged else "0/0"
+        sys.stdout.write(
+            f"{record.model} ({record.identity}) on {record.dataset}: {record.judged} findings judged "
+            f"({record.real} real, {record.false_alarms} false alarms, {record.uncertain} uncertain)\n"
+            f"  false dismissals: {record.false_dismissals}/{record.real} "
+            f"(95% CI {low:.0%}-{high:.0%}); correct dismissals: {record.correct_dismissals}/{record.false_alarms}\n"
+            f"  agreement with the labels: {agree}\n"
+            f"  may dismiss: {'yes' if record.permits(limit) else 'no'} "
+            f"(triage_max_false_dismissal = {limit:.0%}); recorded in {output}\n"
+        )
+    for note in notes:
+        sys.stderr.write(f"note: {note}\n")
+    return 0 if record.judged else 3
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ class ModelOptions:
     no_cache: bool = False
     plan: bool = False
     ledger: Path | None = None
+    calibrating: bool = False  # `models calibrate`: triage records raw verdicts, dismisses nothing
 
 
 @dataclass
@@ -172,6 +173,9 @@ def build_setup(
         analyzers.append(HuntAnalyzer(run))
         stages.append(MergeStage())
     if options.triage:
-        stages.append(TriageStage(run))
+        from vulnhound.models.calibration import CALIBRATION_FILE, DismissalGate, load
+
+        gate = DismissalGate(load(root / CALIBRATION_FILE), config.triage_max_false_dismissal)
+        stages.append(TriageStage(run, None if options.calibrating else gate))
     stages.append(UsageStage(run))
     return ModelSetup(analyzers, stages, door, options.plan, run)

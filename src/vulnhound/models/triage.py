@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from vulnhound.analyzers.interface import AnalysisContext, StageOutput
 from vulnhound.findings import Finding, Severity, Suppression, SuppressionKind, Triage, Verdict
@@ -31,6 +32,9 @@ from vulnhound.models.schemas import TRIAGE_SCHEMA, TriageAnswer
 from vulnhound.models.session import ModelRun, refusal_report
 from vulnhound.models.views import model_views
 from vulnhound.sources import SourceFile
+
+if TYPE_CHECKING:
+    from vulnhound.models.calibration import DismissalGate
 
 NAME = "triage"
 
@@ -76,8 +80,10 @@ def triage_request(
 class TriageStage:
     """A pipeline stage that attaches verdicts and suppresses dismissed findings."""
 
-    def __init__(self, run: ModelRun) -> None:
+    def __init__(self, run: ModelRun, gate: DismissalGate | None = None) -> None:
         self.run_ = run
+        self.gate = gate  # None: no calibration needed (only `models calibrate` itself)
+        self.votes: list[tuple[Finding, str, Verdict]] = []  # every model's raw verdict
 
     @property
     def name(self) -> str:
@@ -123,6 +129,7 @@ class TriageStage:
                 position += 1
                 if isinstance(outcome, ModelReply):
                     votes.append(outcome)
+                    self.votes.append((finding, outcome.model, Verdict(outcome.data["verdict"])))
                 else:
                     what = f"finding {finding.rule_id} at line {finding.location.start_line}"
                     refused.append((model, finding.location.path, outcome, what))
@@ -140,7 +147,8 @@ class TriageStage:
         fp = by_verdict.get(Verdict.FALSE_POSITIVE, [])
         tp = by_verdict.get(Verdict.TRUE_POSITIVE, [])
         threshold = self.run_.consensus if self.run_.consensus > 1 else len(votes) // 2 + 1
-        may_dismiss = any(self.run_.config(v.model).can_dismiss for v in fp)
+        refusals = [self._refusal(v.model) for v in fp]
+        may_dismiss = any(r is None for r in refusals)
         if fp and len(fp) >= threshold and len(fp) > len(tp):
             if directive is not None:
                 return replace(
@@ -162,13 +170,10 @@ class TriageStage:
                     ),
                 )
             if not may_dismiss:
+                why = "; ".join(dict.fromkeys(r for r in refusals if r))
                 return replace(
                     finding,
-                    triage=_triage(
-                        Verdict.UNCERTAIN,
-                        fp,
-                        "not dismissed: only models that may not dismiss alone said false positive. Model said: ",
-                    ),
+                    triage=_triage(Verdict.UNCERTAIN, fp, f"not dismissed: {why}. Model said: "),
                 )
             triage = _triage(Verdict.FALSE_POSITIVE, fp, "")
             return replace(
@@ -177,6 +182,13 @@ class TriageStage:
         if tp and len(tp) >= len(fp):
             return replace(finding, triage=_triage(Verdict.TRUE_POSITIVE, tp, ""))
         return replace(finding, triage=_triage(Verdict.UNCERTAIN, votes, ""))
+
+    def _refusal(self, model: str) -> str | None:
+        """Why this model's false-positive verdict may not dismiss, or None."""
+        config = self.run_.config(model)
+        if not config.can_dismiss:
+            return f"model {model} may not dismiss alone (can_dismiss = false)"
+        return self.gate.refusal(config) if self.gate is not None else None
 
 
 def _triage(verdict: Verdict, voters: list[ModelReply], prefix: str) -> Triage:
