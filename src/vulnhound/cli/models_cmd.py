@@ -39,6 +39,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--hunt", action="store_true", help="models review code units for what the rules miss")
     group.add_argument(
+        "--hunt-top",
+        type=int,
+        metavar="N",
+        help="hunt only the N code units the engine ranks riskiest (sinks, entry points, sources); "
+        "the rest are reported as not analysed",
+    )
+    group.add_argument(
         "--infer-specs",
         action="store_true",
         help="first label unknown APIs with the first --model (vulnhound specs infer), then scan with them",
@@ -93,6 +100,8 @@ def wants_models(args: argparse.Namespace) -> bool:
         return False
     if not (args.triage or args.hunt or getattr(args, "infer_specs", False)):
         raise UsageError("--model needs --triage, --hunt and/or --infer-specs")
+    if getattr(args, "hunt_top", None) is not None and (args.hunt_top < 1 or not args.hunt):
+        raise UsageError("--hunt-top needs --hunt and a count of at least 1")
     if args.consensus is not None and not 1 <= args.consensus <= len(models):
         raise UsageError(f"--consensus must be between 1 and the number of --model ({len(models)})")
     return True
@@ -108,6 +117,7 @@ def model_setup(args: argparse.Namespace, config: Config) -> ModelSetup:
         triage=bool(args.triage),
         hunt=bool(args.hunt),
         consensus=args.consensus,
+        hunt_top=args.hunt_top,
         budget_tokens=args.budget_tokens,
         budget_usd=args.budget_usd,
         no_cache=bool(args.no_cache),

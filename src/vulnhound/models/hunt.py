@@ -13,25 +13,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput, StageOutput
+from vulnhound.engine.spec import build_spec
 from vulnhound.findings import Confidence, Finding, Location, Severity, Suppression, SuppressionKind
 from vulnhound.guard.interface import CodeSpan
 from vulnhound.hunt.units import CodeUnit, extract_units, grammar_available, supported_languages
 from vulnhound.models.cwe import check_cwe, known_cwes
 from vulnhound.models.interface import ModelReply, ModelRequest
 from vulnhound.models.prompts import HUNT_SYSTEM, boundary_tag, fence, fence_lines, numbered
+from vulnhound.models.ranking import rank_units
 from vulnhound.models.router import Outcome, Refusal, messages
 from vulnhound.models.schemas import HUNT_SCHEMA, HuntAnswer
 from vulnhound.models.session import ModelRun, refusal_report
 from vulnhound.models.verify import CONFIRMED, REFUTED, UNVERIFIED, VERIFIED, Claim, Verdict, Verifier
 from vulnhound.models.views import model_views
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
-from vulnhound.sources import SourceFile
+from vulnhound.sources import Skipped, SkipReason, SourceFile
 
 NAME = "hunt"
 RULE_PREFIX = "model/"
 
 
-def hunt_request(unit: CodeUnit) -> ModelRequest:
+def hunt_request(
+    unit: CodeUnit, risk: int | None = None, callees: Sequence[tuple[str, int, str]] = ()
+) -> ModelRequest:
+    """The unit, its file's imports, and the signatures (not bodies) of the project functions
+    it calls, so the model can follow the data one call further."""
     blocks = []
     spans = [CodeSpan(unit.path, unit.start_line, unit.end_line)]
     if unit.imports:
@@ -40,6 +46,10 @@ def hunt_request(unit: CodeUnit) -> ModelRequest:
     blocks.append(
         (f"{unit.kind} {unit.name} in {unit.path} ({unit.language})", numbered(unit.lines, unit.start_line))
     )
+    if callees:
+        shown = "\n".join(f"{path}:{line}: {signature}" for path, line, signature in callees)
+        blocks.append(("signatures of the project functions it calls (bodies not shown)", shown))
+        spans.extend(CodeSpan(path, line, line) for path, line, _ in callees)
     tag = boundary_tag("\n".join(code for _, code in blocks))
     user = (
         f"Review this {unit.language} code for vulnerabilities. Report lines between "
@@ -52,7 +62,7 @@ def hunt_request(unit: CodeUnit) -> ModelRequest:
         purpose=NAME,
         unit_id=unit.id,
         spans=tuple(spans),
-        risk=unit.risk(),
+        risk=unit.risk() if risk is None else risk,
         markers=fence_lines(tag),
     )
 
@@ -167,11 +177,24 @@ class HuntAnalyzer:
 
     def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
         views = model_views(files, self.run_.router.door, NAME)
-        units = [u for source in views for u in extract_units(source)]
+        every = [u for source in views for u in extract_units(source)]
+        spec = build_spec(context.rules.for_analyzer("engine"), tuple(context.config.rule_files))
+        ranked = rank_units(every, files, spec)
+        top = self.run_.hunt_top
+        chosen = ranked[:top] if top else ranked
+        cut = ranked[len(chosen) :]
+        units = [r.unit for r in chosen]
         models = self.run_.names
+        door = self.run_.router.door
+        zones = {self.run_.config(m).zone for m in models}
+
+        def visible(path: str) -> bool:  # a callee's signature only where every model may see it
+            return all(zone is None or door.permits(path, zone) for zone in zones)
+
         jobs = []
-        for unit in units:
-            request = hunt_request(unit)
+        for entry in chosen:
+            callees = [c for c in entry.callees if visible(c[0])]
+            request = hunt_request(entry.unit, entry.risk, callees)
             for model in models:
                 jobs.append((request.risk, _asker(self.run_, model, request)))
         outcomes = self.run_.router.map(jobs)
@@ -202,6 +225,17 @@ class HuntAnalyzer:
         verifier = Verifier(files, context.rules.for_analyzer("engine"), context.config.rule_files)
         findings = [self._finding(g, _verdict(verifier, g)) for g in groups]
         skipped, notes = refusal_report(NAME, refused)
+        if cut:
+            per_file: dict[str, int] = {}
+            for entry in cut:
+                per_file[entry.unit.path] = per_file.get(entry.unit.path, 0) + 1
+            skipped += [
+                Skipped(
+                    path, SkipReason.BUDGET, f"{n} unit(s) ranked below --hunt-top {top}, not hunted", NAME
+                )
+                for path, n in sorted(per_file.items())
+            ]
+            notes.append(f"hunt: {len(chosen)} riskiest of {len(ranked)} units hunted (--hunt-top {top})")
         notes += [
             f"hunt: dropped {n} invalid item(s) from model {m} (unknown CWE or line outside the unit)"
             for m, n in dropped.items()

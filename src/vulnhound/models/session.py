@@ -27,6 +27,7 @@ class ModelRun:
     router: Router
     models: tuple[ModelConfig, ...]
     consensus: int = 1
+    hunt_top: int | None = None  # hunt only the N riskiest units (None: all)
 
     @property
     def names(self) -> tuple[str, ...]:

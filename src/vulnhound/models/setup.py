@@ -35,6 +35,7 @@ class ModelOptions:
     no_cache: bool = False
     plan: bool = False
     ledger: Path | None = None
+    hunt_top: int | None = None  # hunt only the N riskiest units
     calibrating: bool = False  # `models calibrate`: triage records raw verdicts, dismisses nothing
 
 
@@ -165,6 +166,7 @@ def build_setup(
         connections=pool_size(run),
     )
     forward.door = door
+    run.hunt_top = options.hunt_top
     # A model without a zone, or with one the policy does not list: a clear error, nothing sent.
     guard_endpoints(door, [c.provider.endpoint for c in run.router.clients.values()])  # type: ignore[attr-defined]
     analyzers: list[Analyzer] = build_analyzers(config)
