@@ -55,6 +55,8 @@ def test_real_gguf_model_hunts_and_triages_through_the_guard(
         timeout=600,
     )
     assert result.returncode in (0, 1), result.stderr
+    # llama.cpp's own log (about 50 lines a load) stays out of the user's terminal
+    assert "srv " not in result.stderr and "common_param" not in result.stderr, result.stderr[:500]
     doc = json.loads(result.stdout)
     (usage,) = doc["model_usage"]
     assert usage["model"] == "tiny" and usage["requests"] >= 3 and usage["tokens_in"] > 0
@@ -64,3 +66,24 @@ def test_real_gguf_model_hunts_and_triages_through_the_guard(
     weak = [f for f in doc["findings"] if f["rule_id"] == "py/weak-hash"]
     # a small local model may explain, never dismiss on its own
     assert weak and not any(f["suppressed"] for f in weak)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+def test_a_file_llama_cpp_cannot_load_makes_the_model_unavailable_not_a_crash(
+    tmp_path: Path, write_tree: Any, cli: Any
+) -> None:
+    root = write_tree(
+        tmp_path / "repo",
+        {
+            "app.py": "import os\nfrom flask import request\n\n\ndef run():\n    os.system('ls ' + request.args['d'])\n",
+            "broken.gguf": "not a GGUF file\n" * 100,
+            "vulnhound.toml": '[[models]]\nname = "tiny"\nprovider = "llamacpp"\nmodel_path = "broken.gguf"\n'
+            'zone = "local"\ntimeout_s = 60\nmax_retries = 1\n',
+        },
+    )
+    result = cli("scan", root / "app.py", "--model", "tiny", "--triage", "--no-cache", "-f", "json", cwd=root)
+    assert result.returncode == 1, result.stderr  # the engine's finding still fails the build
+    assert "Traceback" not in result.stderr
+    doc = json.loads(result.stdout)
+    (skip,) = [s for s in doc["skipped"] if s["analyzer"] == "triage:tiny"]
+    assert skip["reason"] == "model-unavailable" and "could not load" in skip["detail"] and "broken.gguf" in skip["detail"]

@@ -69,6 +69,7 @@ class LlamaCppProvider:
             params.cpuparams.n_threads = self.config.threads
             params.cpuparams_batch.n_threads = self.config.threads
             params.warmup = False
+            params.verbosity = -1  # llama.cpp logs errors only: its ~50 info lines a load buried the report
             self._server = xllamacpp.Server(params)
         return self._server
 
@@ -78,7 +79,12 @@ class LlamaCppProvider:
         payload = json.loads(body)
         payload.pop("model", None)
         with self._lock:
-            server = self._load()
+            try:
+                server = self._load()
+            except RuntimeError as exc:  # not a GGUF, a truncated file, too little memory
+                message = f"llama.cpp could not load {self.config.model_path}: {exc}"
+                body = json.dumps({"error": {"message": message}}).encode("utf-8")
+                return InboundResponse(503, {}, body, time.perf_counter() - started)
             result = server.handle_chat_completions(payload)
         status = 500 if isinstance(result, dict) and "error" in result and "choices" not in result else 200
         return InboundResponse(status, {}, json.dumps(result).encode("utf-8"), time.perf_counter() - started)
