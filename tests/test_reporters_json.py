@@ -40,7 +40,7 @@ REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     **_object(
         {
-            "schema_version": {"const": "1.1"},
+            "schema_version": {"const": "1.2"},
             "tool": _object({"name": {"const": "vulnhound"}, "version": _STR}),
             "root": _STR,
             "targets": _STRINGS,
@@ -150,6 +150,7 @@ REPORT_SCHEMA: dict[str, Any] = {
                         "tokens_in": _INT,
                         "tokens_out": _INT,
                         "cost_usd": {"type": ["number", "null"], "minimum": 0},
+                        "bytes_sent": _INT,
                     }
                 ),
             },

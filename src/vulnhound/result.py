@@ -22,6 +22,7 @@ class ModelUsage:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    bytes_sent: int = 0  # request bodies as they left the guard
 
 
 @dataclass(frozen=True)

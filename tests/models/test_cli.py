@@ -29,16 +29,28 @@ def repo(tmp_path: Path, write_tree: Any, config: str) -> Path:
     return write_tree(tmp_path / "repo", {**APP, "vulnhound.toml": config})
 
 
+# The hunted `os.system(cmd)` is unverified (a library parameter passed whole is its callers'
+# business): --count-unverified lets these runs fail on it, as a team may choose to.
 def test_hunt_findings_reach_sarif_naming_the_model_and_cache_spares_the_second_run(
     tmp_path: Path, write_tree: Any, cli: Any
 ) -> None:
     with ScriptedServer("openai", BRAIN) as server:
         root = repo(tmp_path, write_tree, config_text(("glm", "openai", server.url)))
         first = cli(
-            "scan", root, "--model", "glm", "--hunt", "--triage", "-f", "sarif", "-o", tmp_path / "a.sarif"
+            "scan",
+            root,
+            "--model",
+            "glm",
+            "--hunt",
+            "--triage",
+            "--count-unverified",
+            "-f",
+            "sarif",
+            "-o",
+            tmp_path / "a.sarif",
         )
         sent = server.count
-        second = cli("scan", root, "--model", "glm", "--hunt", "--triage", "-f", "json")
+        second = cli("scan", root, "--model", "glm", "--hunt", "--triage", "--count-unverified", "-f", "json")
     assert first.returncode == 1, first.stderr
     assert sent == 3  # two hunted units and one triaged engine finding
     assert server.count == sent, "the second scan must be served from the cache"
@@ -56,7 +68,9 @@ def test_no_cache_sends_again(tmp_path: Path, write_tree: Any, cli: Any) -> None
         root = repo(tmp_path, write_tree, config_text(("glm", "openai", server.url)))
         cli("scan", root, "--model", "glm", "--hunt", "-f", "json")
         sent = server.count
-        result = cli("scan", root, "--model", "glm", "--hunt", "--no-cache", "-f", "json")
+        result = cli(
+            "scan", root, "--model", "glm", "--hunt", "--no-cache", "--count-unverified", "-f", "json"
+        )
     assert result.returncode == 1, result.stderr
     assert sent == 2 and server.count == 4
 
@@ -135,7 +149,18 @@ def test_plan_lists_exactly_what_the_real_run_sends(tmp_path: Path, write_tree: 
         )
         assert planned.returncode == 0, planned.stderr
         assert server.count == 0
-        real = cli("scan", root, "--model", "glm", "--hunt", "--triage", "--no-cache", "-f", "json")
+        real = cli(
+            "scan",
+            root,
+            "--model",
+            "glm",
+            "--hunt",
+            "--triage",
+            "--no-cache",
+            "--count-unverified",
+            "-f",
+            "json",
+        )
     assert real.returncode == 1, real.stderr
     plan = json.loads((tmp_path / "plan.json").read_text())
     import hashlib
@@ -155,7 +180,7 @@ def test_zone_byte_cap_falls_back_to_a_model_in_another_zone(
         )
         text += '\n[policy]\nmax_bytes_per_scan = { "foreign-cloud" = 10 }\n'
         root = repo(tmp_path, write_tree, text)
-        result = cli("scan", root, "--model", "cloud", "--hunt", "-f", "json")
+        result = cli("scan", root, "--model", "cloud", "--hunt", "--count-unverified", "-f", "json")
     assert result.returncode == 1, result.stderr
     doc = json.loads(result.stdout)
     assert cloud.count == 0 and local.count == 2

@@ -86,4 +86,8 @@ def test_a_file_llama_cpp_cannot_load_makes_the_model_unavailable_not_a_crash(
     assert "Traceback" not in result.stderr
     doc = json.loads(result.stdout)
     (skip,) = [s for s in doc["skipped"] if s["analyzer"] == "triage:tiny"]
-    assert skip["reason"] == "model-unavailable" and "could not load" in skip["detail"] and "broken.gguf" in skip["detail"]
+    assert (
+        skip["reason"] == "model-unavailable"
+        and "could not load" in skip["detail"]
+        and "broken.gguf" in skip["detail"]
+    )

@@ -52,6 +52,7 @@ def outcomes_for(samples: Sequence[Sample], output: RunnerOutput, index: PathInd
     total_in = sum(u.tokens_in for u in output.usage)
     total_out = sum(u.tokens_out for u in output.usage)
     total_cost = sum(u.cost_usd for u in output.usage)
+    total_bytes = sum(u.bytes_sent for u in output.usage)
     outcomes = []
     for sample in samples:
         in_file = by_path.get(sample.path, [])
@@ -59,13 +60,19 @@ def outcomes_for(samples: Sequence[Sample], output: RunnerOutput, index: PathInd
         usage = output.per_path.get(sample.path)
         if usage is not None:
             share = per_file_count[sample.path]
-            tokens_in, tokens_out, cost = (
+            tokens_in, tokens_out, cost, sent = (
                 usage.tokens_in // share,
                 usage.tokens_out // share,
                 usage.cost_usd / share,
+                usage.bytes_sent // share,
             )
         else:
-            tokens_in, tokens_out, cost = total_in // n, total_out // n, total_cost / n
+            tokens_in, tokens_out, cost, sent = (
+                total_in // n,
+                total_out // n,
+                total_cost / n,
+                total_bytes // n,
+            )
         outcomes.append(
             Outcome(
                 sample_id=sample.id,
@@ -79,6 +86,7 @@ def outcomes_for(samples: Sequence[Sample], output: RunnerOutput, index: PathInd
                 tokens_in=tokens_in,
                 tokens_out=tokens_out,
                 cost_usd=cost,
+                bytes_sent=sent,
             )
         )
     return outcomes

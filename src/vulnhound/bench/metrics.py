@@ -28,6 +28,7 @@ class Outcome:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    bytes_sent: int = 0  # what the guard let out for this sample (models only)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class Outcome:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost_usd": self.cost_usd,
+            "bytes_sent": self.bytes_sent,
         }
 
     @classmethod
@@ -58,6 +60,7 @@ class Outcome:
             tokens_in=int(data.get("tokens_in", 0)),
             tokens_out=int(data.get("tokens_out", 0)),
             cost_usd=float(data.get("cost_usd", 0.0)),
+            bytes_sent=int(data.get("bytes_sent", 0)),
         )
 
 
@@ -141,11 +144,19 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 def _usage(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Time, tokens, cost and bytes sent, in total, per sample and per true positive (what one
+    real finding cost, and exposed)."""
     n = len(outcomes)
     wall = sum(o.duration_s for o in outcomes)
     tokens = sum(o.tokens_in + o.tokens_out for o in outcomes)
     cost = sum(o.cost_usd for o in outcomes)
+    sent = sum(o.bytes_sent for o in outcomes)
+    tp = sum(1 for o in outcomes if o.vulnerable and o.flagged)
     return {
+        "bytes_sent": sent,
+        "tokens_per_tp": tokens / tp if tp else None,
+        "cost_usd_per_tp": cost / tp if tp else None,
+        "bytes_sent_per_tp": sent / tp if tp else None,
         "samples": n,
         "wall_s": wall,
         "wall_s_per_sample": wall / n if n else None,

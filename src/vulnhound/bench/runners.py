@@ -170,8 +170,16 @@ def _with_path(finding: Finding, path: str) -> Finding:
 
 
 def create_runner(spec: str, config: Config | None = None) -> Runner:
-    """``engine``, ``engine:ANALYZER[+ANALYZER]``, ``import:FILE`` or ``model:NAME``."""
+    """``engine``, ``engine:ANALYZER[+ANALYZER]``, ``import:FILE``, ``model:NAME``, or a pipeline
+    ``engine+hunt:NAME`` / ``engine+specs:NAME`` (the engine with a model's help)."""
     kind, _, argument = spec.partition(":")
+    if kind.startswith("engine+"):
+        from vulnhound.bench.model_runner import PIPELINES, PipelineRunner
+
+        mode = PIPELINES.get(kind.removeprefix("engine+"))
+        if mode is None or not argument:
+            raise UsageError(f"unknown pipeline {spec!r} (use engine+hunt:NAME or engine+specs:NAME)")
+        return PipelineRunner(mode, argument, config or Config())
     if kind == "engine":
         base = config or Config()
         if argument:
@@ -187,4 +195,6 @@ def create_runner(spec: str, config: Config | None = None) -> Runner:
         from vulnhound.bench.model_runner import create_model_runner
 
         return create_model_runner(argument, config or Config())
-    raise UsageError(f"unknown analyzer {spec!r} (use engine, import:FILE or model:NAME)")
+    raise UsageError(
+        f"unknown analyzer {spec!r} (use engine, import:FILE, model:NAME, engine+hunt:NAME or engine+specs:NAME)"
+    )

@@ -326,7 +326,7 @@ class Guard:
                 SentRequest(endpoint, request.unit_id, request.purpose, spans, size, hidden, digest)
             )
         response = self._perform(request, spans, body, timeout_s, digest)
-        return GuardOutcome(response=response)
+        return GuardOutcome(response=response, sent_bytes=size)
 
     def _http(self) -> httpx.BaseTransport:
         """The only HTTP connection pool in vulnhound, created on the first real send.

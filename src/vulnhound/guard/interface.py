@@ -99,6 +99,7 @@ class GuardOutcome:
     response: InboundResponse | None = None
     blocked: Blocked | None = None
     planned: PlannedRequest | None = None
+    sent_bytes: int = 0  # the request body as it left, redacted
 
 
 class EgressDoor(Protocol):

@@ -155,6 +155,7 @@ class _Meter:
 
     def __init__(self) -> None:
         self.requests = self.cached = self.failures = self.tokens_in = self.tokens_out = 0
+        self.bytes_sent = 0
         self.cost = 0.0
         self.lock = threading.Lock()
 
@@ -174,8 +175,9 @@ class ModelClient:
     def usage(self) -> ModelUsage:
         m = self.meter
         return ModelUsage(
-            self.config.name, m.requests, m.cached, m.failures, m.tokens_in, m.tokens_out, round(m.cost, 6)
-        )
+            self.config.name, m.requests, m.cached, m.failures, m.tokens_in, m.tokens_out, round(m.cost, 6),
+            m.bytes_sent,
+        )  # fmt: skip
 
 
 def estimate_tokens(payload: Mapping[str, Any]) -> int:
@@ -336,6 +338,7 @@ class Router:
             raise _Retry("guard returned no response", False, None, (0, 0.0))
         with client.meter.lock:
             client.meter.requests += 1
+            client.meter.bytes_sent += guarded.sent_bytes
         try:
             reply = client.provider.parse(response)
         except ModelCallError as exc:

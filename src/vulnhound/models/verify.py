@@ -3,8 +3,9 @@
 A hunting model names a CWE, a sink line and the call on it. The code decides what can be
 decided: the line exists and holds that call; the CWE fits what the call is known to be (a
 command sink is no SQL injection); and, for the weaknesses the taint engine models, the engine
-runs again with the cited call added as a sink of that kind (parameters taken as tainted, the
-claimed source's function included): a flow into it verifies the finding, a call whose
+runs again on the file with the cited call added as a sink of that kind and its own sources
+(requests, operator input, library parameters named for outside data; not every parameter: a
+wrapper's parameter is its callers' business): a flow into it verifies the finding, a call whose
 arguments are all constants refutes it, anything else leaves it unverified. Only verified
 findings, or unverified ones several models agree on, fail a build.
 
@@ -175,7 +176,7 @@ class Verifier:
         )
         extra = [_sink_rule(kind, names, claim.cwe) for kind in sorted(kinds)]
         checked = build_spec([*self._rules, *extra], self._rule_files)
-        result = analyze_files([module.source], checked, taint_parameters=True)
+        result = analyze_files([module.source], checked)
         for finding in result.findings:
             lo, hi = finding.location.start_line, finding.location.end_line
             if lo <= claim.line <= max(hi, lo) and set(finding.cwe) & ({claim.cwe} | _cwes(extra)):

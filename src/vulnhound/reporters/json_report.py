@@ -26,7 +26,7 @@ from vulnhound.reporters.registry import ReportOptions
 from vulnhound.result import ModelUsage, ScanResult
 from vulnhound.rules.catalog import RuleInfo
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def location_dict(loc: Location) -> dict[str, Any]:
@@ -96,6 +96,7 @@ def usage_dict(usage: ModelUsage) -> dict[str, Any]:
         "tokens_in": usage.tokens_in,
         "tokens_out": usage.tokens_out,
         "cost_usd": _number(usage.cost_usd),
+        "bytes_sent": usage.bytes_sent,
     }
 
 
