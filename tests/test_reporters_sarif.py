@@ -166,3 +166,37 @@ def test_nothing_analysed_is_an_error_notification() -> None:
     errors = [n for n in notes if n["level"] == "error"]
     assert len(errors) == 1 and "Nothing was analysed" in errors[0]["message"]["text"]
     assert run["properties"]["nothingAnalysed"] is True and run["properties"]["complete"] is False
+
+
+def test_a_scan_of_a_subdirectory_names_files_from_the_repository_root(tmp_path: Path, cli: Any) -> None:
+    """`vulnhound scan src -f sarif` from anywhere: GitHub resolves URIs from the checkout's
+    root, so they read `src/pkg/client.py`, not `pkg/client.py`."""
+    import subprocess
+
+    from reporting_fixtures import REAL_SOURCE
+
+    repo = tmp_path / "repo"
+    (repo / "src" / "pkg").mkdir(parents=True)
+    (repo / "src" / "pkg" / "client.py").write_text(REAL_SOURCE, encoding="utf-8")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "client.py").write_text(REAL_SOURCE, encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    logs = {}
+    for target in ("src", "docs"):
+        done = cli("scan", repo / target, "-f", "sarif", "-o", tmp_path / f"{target}.sarif")
+        assert done.returncode == 1, done.stderr
+        log = json.loads((tmp_path / f"{target}.sarif").read_text(encoding="utf-8"))
+        errors = list(_validator().iter_errors(log))
+        assert not errors, errors[:3]
+        logs[target] = log["runs"][0]
+    src, docs = logs["src"], logs["docs"]
+    assert src["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in src["results"]}
+    assert uris == {"src/pkg/client.py"}
+    # two scans of one repository keep separate categories, so neither closes the other's alerts
+    assert src["automationDetails"]["id"] == "vulnhound/src/"
+    assert docs["automationDetails"]["id"] == "vulnhound/docs/"
+    outside = cli("scan", tmp_path / "repo" / "src" / "pkg" / "client.py", "-f", "sarif", cwd=tmp_path)
+    run = json.loads(outside.stdout)["runs"][0]
+    (uri,) = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uri == "src/pkg/client.py"

@@ -49,6 +49,9 @@ class ScanResult:
     model_usage: tuple[ModelUsage, ...] = ()
     notes: tuple[str, ...] = field(default=())
     extras: tuple[tuple[str, object], ...] = field(default=())
+    # the repository (the nearest folder above ``root`` holding .git) the scan root lies in, if
+    # any: code-scanning reports name files relative to it (SARIF %SRCROOT%)
+    repo_root: str = ""
 
     @property
     def active(self) -> tuple[Finding, ...]:

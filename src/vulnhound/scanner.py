@@ -27,7 +27,7 @@ from vulnhound.result import ScanResult
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SourceFile
 from vulnhound.suppressions import SuppressionIndex
-from vulnhound.walker import common_root, walk
+from vulnhound.walker import common_root, repository_root, walk
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -251,6 +251,7 @@ def scan(
     failed_paths = {s.path for s in skipped if s.analyzer}
     rules = _rules_for(chosen, catalog, disabled)
     return ScanResult(
+        repo_root=repository_root(root),
         tool_version=__version__,
         root=str(root),
         targets=tuple(str(t) for t in targets),

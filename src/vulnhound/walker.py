@@ -89,6 +89,15 @@ def _real(target: Path) -> Path:
         return absolute.parent.resolve() / absolute.name
 
 
+def repository_root(root: Path) -> str:
+    """The nearest folder at or above ``root`` that holds ``.git`` (a folder, or a file in a
+    worktree or submodule); "" outside any repository."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return str(folder)
+    return ""
+
+
 def common_root(targets: Sequence[Path]) -> Path:
     """The directory that relative paths in findings are relative to."""
     resolved = [_real(t) for t in targets]

@@ -8,7 +8,7 @@ notifications: a consumer that only looks at results must still be able to see t
 from __future__ import annotations
 
 import math
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -72,9 +72,12 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         },
         "invocations": [invocation(result)],
     }
-    base = _root_uri(result.root)
+    base = _root_uri(result.repo_root or result.root)
     if base:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": base}}
+    # one category per scanned folder: code scanning keeps the results of `scan src` and `scan
+    # docs` apart instead of letting one upload close the other's alerts
+    run["automationDetails"] = {"id": f"vulnhound/{_prefix(result) or '.'}/"}
     run["results"] = [sarif_result(f, index[f.rule_id], result) for f in ordered(result.findings)]
     run["properties"] = run_properties(result)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
@@ -134,7 +137,9 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
         "message": {"text": message},
-        "locations": [{"physicalLocation": physical_location(finding.location, finding.snippet)}],
+        "locations": [
+            {"physicalLocation": physical_location(finding.location, finding.snippet, _prefix(result))}
+        ],
         "partialFingerprints": _fingerprints(finding),
     }
     if finding.flow:
@@ -148,7 +153,9 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
                         "locations": [
                             {
                                 "location": {
-                                    "physicalLocation": physical_location(step.location),
+                                    "physicalLocation": physical_location(
+                                        step.location, prefix=_prefix(result)
+                                    ),
                                     "message": {"text": step.note or f"step {n}"},
                                 },
                                 "executionOrder": n,
@@ -172,7 +179,7 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
     return entry
 
 
-def physical_location(loc: Location, snippet: str = "") -> dict[str, Any]:
+def physical_location(loc: Location, snippet: str = "", prefix: str = "") -> dict[str, Any]:
     region: dict[str, Any] = {
         "startLine": loc.start_line,
         "startColumn": loc.start_column,
@@ -181,15 +188,27 @@ def physical_location(loc: Location, snippet: str = "") -> dict[str, Any]:
     }
     if snippet:
         region["snippet"] = {"text": snippet}
-    return {"artifactLocation": artifact_location(loc.path), "region": region}
+    return {"artifactLocation": artifact_location(loc.path, prefix), "region": region}
 
 
-def artifact_location(path: str) -> dict[str, Any]:
-    """A relative path under ``%SRCROOT%``; an absolute one (outside the root) as a file URI."""
+def artifact_location(path: str, prefix: str = "") -> dict[str, Any]:
+    """A path under ``%SRCROOT%`` (the repository root: ``prefix`` is where the scan root lies
+    in it); an absolute one (outside the root) as a file URI."""
     posix = PurePosixPath(path)
     if posix.is_absolute():
         return {"uri": "file://" + _quote(path)}
-    return {"uri": _quote(path), "uriBaseId": SRCROOT}
+    return {"uri": _quote(f"{prefix}/{path}" if prefix else path), "uriBaseId": SRCROOT}
+
+
+def _prefix(result: ScanResult) -> str:
+    """The scan root relative to the repository root ("" when they are the same, or unknown)."""
+    if not result.repo_root:
+        return ""
+    try:
+        relative = PurePosixPath(Path(result.root).as_posix()).relative_to(Path(result.repo_root).as_posix())
+    except ValueError:
+        return ""
+    return "" if str(relative) == "." else str(relative)
 
 
 def invocation(result: ScanResult) -> dict[str, Any]:
@@ -213,7 +232,13 @@ def invocation(result: ScanResult) -> dict[str, Any]:
             {
                 "level": "warning",
                 "message": {"text": f"{skipped.path} was not analysed{by} ({skipped.reason.value}){detail}"},
-                "locations": [{"physicalLocation": {"artifactLocation": artifact_location(skipped.path)}}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": artifact_location(skipped.path, _prefix(result))
+                        }
+                    }
+                ],
                 "descriptor": {"id": f"skipped/{skipped.reason.value}"},
                 "properties": {
                     "path": skipped.path,
@@ -239,7 +264,7 @@ def invocation(result: ScanResult) -> dict[str, Any]:
             {
                 "level": "note",
                 "message": {"text": f"unused suppression comment at {loc.path}:{loc.start_line}"},
-                "locations": [{"physicalLocation": physical_location(loc)}],
+                "locations": [{"physicalLocation": physical_location(loc, prefix=_prefix(result))}],
                 "descriptor": {"id": "unused-suppression"},
             }
         )
