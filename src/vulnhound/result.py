@@ -52,6 +52,7 @@ class ScanResult:
     # the repository (the nearest folder above ``root`` holding .git) the scan root lies in, if
     # any: code-scanning reports name files relative to it (SARIF %SRCROOT%)
     repo_root: str = ""
+    started_at: float = 0.0  # seconds since the epoch (reports that need a date; 0: unknown)
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -162,6 +162,7 @@ def scan(
     :class:`~vulnhound.errors.BaselineError`; problems with individual files never raise.
     """
     started = time.perf_counter()
+    started_at = time.time()
     config = config or Config()
     report = progress or _no_progress
     targets = [Path(p) for p in paths] or [Path.cwd()]
@@ -266,6 +267,7 @@ def scan(
         baseline_matched=baseline_matched,
         below_threshold=below,
         duration_s=time.perf_counter() - started,
+        started_at=started_at,
         min_severity=config.min_severity,
         min_confidence=config.min_confidence,
         model_usage=tuple(usage),

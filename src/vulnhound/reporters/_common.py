@@ -10,6 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from vulnhound.findings import CodeContext, Finding, Location, Severity
 from vulnhound.result import ScanResult
@@ -172,3 +173,14 @@ def agreements(result: ScanResult) -> list[Agreement]:
             )
         )
     return found
+
+
+def repository_prefix(result: ScanResult) -> str:
+    """The scan root relative to the repository root ("" when they are the same, or unknown)."""
+    if not result.repo_root:
+        return ""
+    try:
+        relative = PurePosixPath(Path(result.root).as_posix()).relative_to(Path(result.repo_root).as_posix())
+    except ValueError:
+        return ""
+    return "" if str(relative) == "." else str(relative)

@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     "json": "vulnhound.reporters.json_report:render_json",
     "sarif": "vulnhound.reporters.sarif:render_sarif",
     "markdown": "vulnhound.reporters.markdown:render_markdown",
+    "gitlab": "vulnhound.reporters.gitlab:render_gitlab",
 }
 
 

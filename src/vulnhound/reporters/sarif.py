@@ -8,7 +8,7 @@ notifications: a consumer that only looks at results must still be able to see t
 from __future__ import annotations
 
 import math
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from vulnhound.reporters._common import (
     ordered,
     ordered_skipped,
     plural,
+    repository_prefix,
 )
 from vulnhound.reporters.json_report import clean_json, usage_dict
 from vulnhound.reporters.registry import ReportOptions
@@ -77,7 +78,7 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": base}}
     # one category per scanned folder: code scanning keeps the results of `scan src` and `scan
     # docs` apart instead of letting one upload close the other's alerts
-    run["automationDetails"] = {"id": f"vulnhound/{_prefix(result) or '.'}/"}
+    run["automationDetails"] = {"id": f"vulnhound/{repository_prefix(result) or '.'}/"}
     run["results"] = [sarif_result(f, index[f.rule_id], result) for f in ordered(result.findings)]
     run["properties"] = run_properties(result)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
@@ -138,7 +139,11 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
         "level": LEVELS[finding.severity],
         "message": {"text": message},
         "locations": [
-            {"physicalLocation": physical_location(finding.location, finding.snippet, _prefix(result))}
+            {
+                "physicalLocation": physical_location(
+                    finding.location, finding.snippet, repository_prefix(result)
+                )
+            }
         ],
         "partialFingerprints": _fingerprints(finding),
     }
@@ -154,7 +159,7 @@ def sarif_result(finding: Finding, rule_index: int, result: ScanResult) -> dict[
                             {
                                 "location": {
                                     "physicalLocation": physical_location(
-                                        step.location, prefix=_prefix(result)
+                                        step.location, prefix=repository_prefix(result)
                                     ),
                                     "message": {"text": step.note or f"step {n}"},
                                 },
@@ -200,17 +205,6 @@ def artifact_location(path: str, prefix: str = "") -> dict[str, Any]:
     return {"uri": _quote(f"{prefix}/{path}" if prefix else path), "uriBaseId": SRCROOT}
 
 
-def _prefix(result: ScanResult) -> str:
-    """The scan root relative to the repository root ("" when they are the same, or unknown)."""
-    if not result.repo_root:
-        return ""
-    try:
-        relative = PurePosixPath(Path(result.root).as_posix()).relative_to(Path(result.repo_root).as_posix())
-    except ValueError:
-        return ""
-    return "" if str(relative) == "." else str(relative)
-
-
 def invocation(result: ScanResult) -> dict[str, Any]:
     notes: list[dict[str, Any]] = []
     if result.nothing_analysed:
@@ -235,7 +229,7 @@ def invocation(result: ScanResult) -> dict[str, Any]:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": artifact_location(skipped.path, _prefix(result))
+                            "artifactLocation": artifact_location(skipped.path, repository_prefix(result))
                         }
                     }
                 ],
@@ -264,7 +258,7 @@ def invocation(result: ScanResult) -> dict[str, Any]:
             {
                 "level": "note",
                 "message": {"text": f"unused suppression comment at {loc.path}:{loc.start_line}"},
-                "locations": [{"physicalLocation": physical_location(loc, prefix=_prefix(result))}],
+                "locations": [{"physicalLocation": physical_location(loc, prefix=repository_prefix(result))}],
                 "descriptor": {"id": "unused-suppression"},
             }
         )
