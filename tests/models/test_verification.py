@@ -171,3 +171,11 @@ def test_consensus_confirms_an_unverified_finding_only_across_origins(
             (finding,) = [f for f in json.loads(done.stdout)["findings"] if f["rule_id"] == "model/CWE-89"]
             results[label] = (done.returncode, finding["properties"]["verification"])
     assert results == {"same": (0, "unverified"), "different": (1, "confirmed-by-consensus")}
+
+
+def test_a_call_cited_through_the_wrong_module_is_refuted() -> None:
+    code = "import requests\nimport subprocess\n\n\ndef fetch(url):\n    return requests.get(url)\n"
+    verifier = _verifier({"lib.py": code})
+    verdict = verifier.check(Claim("lib.py", "CWE-78", 6, "subprocess.get"))
+    assert verdict.status == REFUTED and "no call to 'subprocess.get'" in verdict.reason
+    assert verifier.check(Claim("lib.py", "CWE-918", 6, "requests.get")).status != REFUTED

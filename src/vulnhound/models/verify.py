@@ -104,7 +104,7 @@ class Verifier:
         kinds = self._kinds.get(claim.cwe, frozenset())
         if wanted:
             named = [(text, node) for text, node in calls if text.rsplit(".", 1)[-1] == wanted]
-            if not named:
+            if not named or self._other_module(module, claim.sink_call, named):
                 return Verdict(REFUTED, f"line {claim.line} holds no call to {claim.sink_call.strip()!r}")
             calls = named
         if kinds and not calls:
@@ -112,6 +112,16 @@ class Verifier:
         if not kinds or module.tree is None or module.info is None:
             return Verdict(UNVERIFIED, f"nothing on line {claim.line} decides {claim.cwe} either way")
         return self._decide(claim, module, calls, kinds)
+
+    def _other_module(self, module: _Module, cited: str, calls: list[tuple[str, ast.Call | None]]) -> bool:
+        """The citation names an imported module (`subprocess.get`) that none of the line's
+        calls of that name goes through (`requests.get`)."""
+        name = cited.strip().split("(", 1)[0].strip()
+        head = name.partition(".")[0]
+        if module.info is None or "." not in name or head not in module.info.aliases:
+            return False
+        wanted = self._qualified(module, name)
+        return all(self._qualified(module, text) != wanted for text, _node in calls)
 
     # -- the cited line ------------------------------------------------------------------
 
