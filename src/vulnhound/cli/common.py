@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from vulnhound.analyzers.interface import Analyzer, Stage
 from vulnhound.config import Config, load_config
 from vulnhound.errors import UsageError
 from vulnhound.findings import Confidence, Severity
-from vulnhound.result import ScanResult
+from vulnhound.result import ModelUsage, ScanResult
 from vulnhound.scanner import ProgressCallback, build_analyzers, scan
 
 
@@ -110,7 +110,10 @@ def run_scan(
     config: Config,
     analyzers: Sequence[Analyzer] | None = None,
     stages: Sequence[Stage] = (),
+    usage: Callable[[], Sequence[ModelUsage]] | None = None,
 ) -> ScanResult:
+    """The scan of ``args.paths``; on a terminal with a progress bar (and, when models run,
+    their live requests, tokens and cost from ``usage``)."""
     # A mistyped target must fail CI loudly, not pass as a clean scan of nothing.
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
@@ -122,8 +125,21 @@ def run_scan(
         analyzers = [*(analyzers if analyzers is not None else build_analyzers(config))]
         analyzers += [ImportedResults(path) for path in imported]
     if sys.stderr.isatty():
-        return _scan_with_progress(args, config, analyzers, stages)
+        return _scan_with_progress(args, config, analyzers, stages, usage)
     return scan(args.paths, config, analyzers=analyzers, stages=stages)
+
+
+def usage_line(usage: Sequence[ModelUsage]) -> str:
+    """Live model spending for the progress bar: requests, tokens, cost (and failures)."""
+    if not usage:
+        return ""
+    requests = sum(u.requests for u in usage)
+    tokens = sum(u.tokens_in + u.tokens_out for u in usage)
+    cost = sum(u.cost_usd for u in usage)
+    failed = sum(u.failures for u in usage)
+    cached = sum(u.cached for u in usage)
+    extra = (f", {cached} cached" if cached else "") + (f", {failed} failed" if failed else "")
+    return f"models: {requests} request(s){extra}, {tokens:,} tokens, ${cost:.4f}"
 
 
 def _scan_with_progress(
@@ -131,9 +147,24 @@ def _scan_with_progress(
     config: Config,
     analyzers: Sequence[Analyzer] | None = None,
     stages: Sequence[Stage] = (),
+    usage: Callable[[], Sequence[ModelUsage]] | None = None,
 ) -> ScanResult:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class ModelColumn(ProgressColumn):
+        """Re-read on every refresh: model requests run in stages the bar has no steps for."""
+
+        def render(self, task: Any) -> Text:
+            return Text(usage_line(usage()) if usage is not None else "")
 
     console = Console(stderr=True)
     with Progress(
@@ -141,6 +172,7 @@ def _scan_with_progress(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        ModelColumn(),
         console=console,
         transient=True,
     ) as bar:

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if models:
         setup = model_setup(args, config)
         try:
-            result = run_scan(args, config, setup.analyzers, setup.stages)
+            usage = setup.run.router.usage if setup.run is not None else None
+            result = run_scan(args, config, setup.analyzers, setup.stages, usage)
             if setup.plan:
                 write_plan(setup, args.output)
                 return 0
