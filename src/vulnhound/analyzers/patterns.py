@@ -36,7 +36,7 @@ from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Finding, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
-from vulnhound.rules.schema import ASSIGN_KEYS, MATCH_KEYS
+from vulnhound.rules.schema import ASSIGN_KEYS, MATCH_KEYS, table_regex
 from vulnhound.sources import Skipped, SkipReason, SourceFile
 
 NAME = "patterns"
@@ -46,16 +46,6 @@ _UNKNOWN: Any = object()  # an argument that may be given through *args or **kwa
 
 _MATCH_KEYS = MATCH_KEYS
 _ASSIGN_KEYS = ASSIGN_KEYS
-
-
-def _regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
-    pattern = table.get(key)
-    if pattern is None:
-        return None
-    try:
-        return re.compile(str(pattern))
-    except re.error as exc:
-        raise RuleError(f"{where}: '{key}' is not a valid regular expression: {exc}") from None
 
 
 def _check_keys(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
@@ -251,14 +241,14 @@ class _Matcher:
         if not isinstance(calls, list) or not calls:
             raise RuleError(f"{where}: each [[rule.match]] needs a non-empty 'calls' list")
         _check_keys(table, _MATCH_KEYS, f"{where}: [[rule.match]]")
-        matching = _regex(table, "assigned_to_name_matching", where)
-        not_matching = _regex(table, "assigned_to_name_not_matching", where)
+        matching = table_regex(table, "assigned_to_name_matching", where)
+        not_matching = table_regex(table, "assigned_to_name_not_matching", where)
         if not_matching and not matching:
             raise RuleError(f"{where}: 'assigned_to_name_not_matching' needs 'assigned_to_name_matching'")
         exact, suffixes = _split_patterns(calls)
-        served_not = _regex(table, "served_name_not_matching", where)
-        context_not = _regex(table, "context_not_matching", where)
-        keep = _regex(table, "context_keep_matching", where)
+        served_not = table_regex(table, "served_name_not_matching", where)
+        context_not = table_regex(table, "context_not_matching", where)
+        keep = table_regex(table, "context_keep_matching", where)
         if keep and not context_not:
             raise RuleError(f"{where}: 'context_keep_matching' needs 'context_not_matching'")
         return cls(
@@ -588,10 +578,10 @@ class _Assign:
             exact,
             suffixes,
             table["value"],
-            _regex(table, "path_matching", where),
-            _regex(table, "path_not_matching", where),
+            table_regex(table, "path_matching", where),
+            table_regex(table, "path_not_matching", where),
             bool(table.get("toplevel", False)),
-            _regex(table, "target_not_matching", where),
+            table_regex(table, "target_not_matching", where),
             tuple(_words(str(t)) for t in targets),
         )
 

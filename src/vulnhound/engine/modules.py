@@ -8,11 +8,13 @@ used only when it names exactly one module).
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vulnhound.code_context import classify
 from vulnhound.findings import CodeContext
-from vulnhound.pyparse import LineIndex
+from vulnhound.pyparse import LineIndex, PythonSyntaxError, parse_python
+from vulnhound.sources import SourceFile
 
 
 def module_name(path: str) -> tuple[str, bool]:
@@ -297,3 +299,19 @@ class Program:
 
     def module_of(self, qualified: str) -> ModuleInfo | None:
         return self.modules.get(qualified) or self.modules.get(self._canonical(qualified))
+
+
+def python_program(files: Sequence[SourceFile]) -> tuple[Program, dict[str, ModuleInfo]]:
+    """The Python files parsed into one program, and their modules by file path; files that do
+    not parse are left out (the analyzers that read them report why)."""
+    program = Program()
+    by_path: dict[str, ModuleInfo] = {}
+    for source in files:
+        if source.language != "python":
+            continue
+        try:
+            tree = parse_python(source.text, source.path)
+        except (PythonSyntaxError, RecursionError):
+            continue
+        by_path[source.path] = program.add_module(source.path, tree, source.text)
+    return program, by_path

@@ -19,6 +19,7 @@ from vulnhound.engine.taint import EMBED
 from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Severity
 from vulnhound.rules.catalog import RuleInfo, builtin_rule_files
+from vulnhound.rules.schema import table_regex
 
 ALL = "*"  # a sanitizer or guard that clears every sink kind
 
@@ -262,16 +263,6 @@ def _strs(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return list(value)
 
 
-def _pattern(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    try:
-        return re.compile(str(value))
-    except re.error as exc:
-        raise RuleError(f"{where}: '{key}' is not a valid regular expression: {exc}") from exc
-
-
 def _ints(table: Mapping[str, Any], key: str, where: str) -> tuple[int, ...]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
@@ -313,7 +304,7 @@ def _sink(rule: RuleInfo, table: Mapping[str, Any], kind: str) -> SinkSpec:
         min_args=int(table.get("min_args", 0)),
         sources=frozenset(_strs(rule.data, "sources", f"{rule.origin}: rule '{rule.id}'")),
         html_template=bool(table.get("html_template", False)),
-        text_template=_pattern(table, "text_template", where),
+        text_template=table_regex(table, "text_template", where),
         repeat=bool(table.get("repeat", False)),
         requires=str(table.get("requires", "")),
     )

@@ -222,7 +222,7 @@ class HuntAnalyzer:
                         )
                     )
         groups = _cluster(items)
-        verifier = Verifier(files, context.rules.for_analyzer("engine"), context.config.rule_files)
+        verifier = Verifier(files, context.rules.for_analyzer("engine"), context.config.rule_files, spec)
         findings = [self._finding(g, _verdict(verifier, g)) for g in groups]
         skipped, notes = refusal_report(NAME, refused)
         if cut:

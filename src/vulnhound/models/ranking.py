@@ -15,10 +15,9 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vulnhound.engine.modules import Program, dotted
+from vulnhound.engine.modules import ModuleInfo, dotted, python_program
 from vulnhound.engine.spec import EngineSpec
 from vulnhound.hunt.units import CodeUnit
-from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.sources import SourceFile
 
 SINK = 100
@@ -38,23 +37,13 @@ class Ranked:
 class Ranker:
     def __init__(self, files: Sequence[SourceFile], spec: EngineSpec) -> None:
         self.spec = spec
-        self.program = Program()
-        self.modules: dict[str, str] = {}  # path -> module name
-        for source in files:
-            if source.language != "python":
-                continue
-            try:
-                tree = parse_python(source.text, source.path)
-            except (PythonSyntaxError, RecursionError):
-                continue
-            self.modules[source.path] = self.program.add_module(source.path, tree, source.text).name
+        self.program, self.modules = python_program(files)
 
     def rank(self, unit: CodeUnit) -> Ranked:
         words = unit.risk()
-        name = self.modules.get(unit.path)
-        if name is None:
+        module = self.modules.get(unit.path)
+        if module is None:
             return Ranked(unit, words, (), ())
-        module = self.program.modules[name]
         why: list[str] = []
         callees: list[tuple[str, int, str]] = []
         risk = words
@@ -67,7 +56,7 @@ class Ranker:
             if (
                 isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
                 and "entry point" not in why
-                and self._entry(node, module.name)
+                and self._entry(node, module)
             ):
                 why.append("entry point")
                 risk += ENTRY
@@ -92,8 +81,7 @@ class Ranker:
                     callees.append(entry)
         return Ranked(unit, risk, tuple(why), tuple(callees))
 
-    def _entry(self, node: ast.FunctionDef | ast.AsyncFunctionDef, module_name: str) -> bool:
-        module = self.program.modules[module_name]
+    def _entry(self, node: ast.FunctionDef | ast.AsyncFunctionDef, module: ModuleInfo) -> bool:
         for dec in node.decorator_list:
             name = dotted(dec.func if isinstance(dec, ast.Call) else dec)
             if name and (

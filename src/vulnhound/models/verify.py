@@ -82,14 +82,18 @@ class Verifier:
     """Decides claims about the files of one scan (Python with the engine, others by text)."""
 
     def __init__(
-        self, files: Sequence[SourceFile], rules: Sequence[RuleInfo], rule_files: Sequence[str] = ()
+        self,
+        files: Sequence[SourceFile],
+        rules: Sequence[RuleInfo],
+        rule_files: Sequence[str] = (),
+        spec: EngineSpec | None = None,  # the engine spec of these rules, when the caller has it
     ):
         self._files = {f.path: f for f in files}
         self._rules = [r for r in rules if r.analyzer == "engine"]
         self._rule_files = tuple(rule_files)
         self._kinds = kinds_by_cwe(self._rules)
         self._modules: dict[str, _Module] = {}
-        self._spec: EngineSpec | None = None
+        self._spec = spec
 
     def check(self, claim: Claim) -> Verdict:
         source = self._files.get(claim.path)

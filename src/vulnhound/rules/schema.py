@@ -21,6 +21,18 @@ Level = Literal["low", "medium", "high"]
 SeverityName = Literal["critical", "high", "medium", "low", "info"]
 
 
+def table_regex(table: Mapping[str, Any], key: str, where: str) -> re.Pattern[str] | None:
+    """The compiled regular expression under ``key`` of a rule table (None when absent); a bad
+    one is a RuleError naming where and the key, for every analyzer that reads one."""
+    pattern = table.get(key)
+    if pattern is None:
+        return None
+    try:
+        return re.compile(str(pattern))
+    except re.error as exc:
+        raise RuleError(f"{where}: '{key}' is not a valid regular expression: {exc}") from None
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 

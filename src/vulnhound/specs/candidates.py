@@ -21,9 +21,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from vulnhound.engine.modules import FunctionInfo, ModuleInfo, Program, dotted
+from vulnhound.engine.modules import FunctionInfo, ModuleInfo, dotted, python_program
 from vulnhound.engine.spec import EngineSpec
-from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.sources import SourceFile
 
 # names that say a call moves data across a boundary: ranked first when a budget cuts the list
@@ -119,17 +118,9 @@ def _names_in(node: ast.expr) -> set[str]:
 class _Finder:
     def __init__(self, files: Sequence[SourceFile], spec: EngineSpec) -> None:
         self.spec = spec
-        self.program = Program()
-        self.sources: dict[str, SourceFile] = {}
-        for source in files:
-            if source.language != "python":
-                continue
-            try:
-                tree = parse_python(source.text, source.path)
-            except (PythonSyntaxError, RecursionError):
-                continue
-            module = self.program.add_module(source.path, tree, source.text)
-            self.sources[module.name] = source
+        self.program, by_path = python_program(files)
+        texts = {f.path: f for f in files}
+        self.sources = {module.name: texts[path] for path, module in by_path.items()}
         self.tops = {name.partition(".")[0] for name in self.program.modules}
         self.external: dict[str, Candidate] = {}
         self.wrappers: dict[str, Candidate] = {}
