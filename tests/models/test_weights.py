@@ -14,7 +14,8 @@ import pytest
 
 from vulnhound.config import load_config
 from vulnhound.errors import ConfigError
-from vulnhound.models.weights import PACKAGED, PackagedModel, assemble, cache_dir, part_paths
+from vulnhound.models.weights import PACKAGED, PackagedModel, assemble, part_paths
+from vulnhound.userdirs import cache_dir
 
 
 def _fake_parts(

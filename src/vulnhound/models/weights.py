@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vulnhound.errors import ConfigError
+from vulnhound.userdirs import cache_dir
 
 PREFIX = "pypi:"
 CHUNK = 8 * 1024 * 1024
@@ -80,15 +81,6 @@ def packaged(model_path: str, known: Mapping[str, PackagedModel] = PACKAGED) -> 
     if model is None:
         raise ConfigError(f"unknown packaged model '{name}' (known: {', '.join(sorted(known))})")
     return model
-
-
-def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """``$VULNHOUND_CACHE_DIR``, else ``$XDG_CACHE_HOME/vulnhound``, else ``~/.cache/vulnhound``."""
-    env = os.environ if environ is None else environ
-    if env.get("VULNHOUND_CACHE_DIR"):
-        return Path(env["VULNHOUND_CACHE_DIR"]).expanduser()
-    base = Path(env["XDG_CACHE_HOME"]).expanduser() if env.get("XDG_CACHE_HOME") else Path.home() / ".cache"
-    return base / "vulnhound"
 
 
 def part_paths(model: PackagedModel) -> list[Path]:
