@@ -17,6 +17,8 @@ class ReportOptions:
     width: int = 100
     show_unused_suppressions: bool = False
     show_suppressed: bool = False
+    # --quiet: the text report lists findings only (and still says when nothing was analysed)
+    quiet: bool = False
 
 
 Reporter = Callable[[ScanResult, ReportOptions], str]
@@ -28,6 +30,7 @@ FORMATS: dict[str, str] = {
     "sarif": "vulnhound.reporters.sarif:render_sarif",
     "markdown": "vulnhound.reporters.markdown:render_markdown",
     "gitlab": "vulnhound.reporters.gitlab:render_gitlab",
+    "html": "vulnhound.reporters.html:render_html",
 }
 
 
