@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from gitrepo import ADMIN, git, make_repo, write
+
 HOOKS = Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml"
 
 
@@ -21,7 +23,7 @@ def _run(entry: str, files: list[str], cwd: Path) -> subprocess.CompletedProcess
 
 
 def test_the_hook_blocks_a_staged_vulnerability_and_passes_clean_files(tmp_path: Path) -> None:
-    (hook,) = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
+    hook = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))[0]
     assert hook["id"] == "vulnhound" and hook["language"] == "python" and hook["pass_filenames"] is True
     assert "--offline" in hook["entry"]  # a commit hook never talks to a model
     (tmp_path / "app.py").write_text(
@@ -35,3 +37,21 @@ def test_the_hook_blocks_a_staged_vulnerability_and_passes_clean_files(tmp_path:
     assert blocked.returncode == 1 and "py/command-injection" in blocked.stdout, blocked.stderr
     clean = _run(hook["entry"], ["util.py", "notes.md"], tmp_path)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_the_diff_hook_blocks_only_what_the_commit_brings(tmp_path: Path) -> None:
+    """Whole program analysed, findings limited to the staged change: an old vulnerability in
+    the repository does not block an unrelated commit; a staged new one does."""
+    hook = {h["id"]: h for h in yaml.safe_load(HOOKS.read_text(encoding="utf-8"))}["vulnhound-diff"]
+    assert hook["pass_filenames"] is False and "--offline" in hook["entry"]
+    old = "import os\nfrom flask import Flask, request\napp = Flask(__name__)\n" + (
+        "@app.route('/r')\ndef r():\n    os.system('ls ' + request.args['d'])\n    return ''\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"app.py": old, "util.py": "def add(a, b):\n    return a + b\n"})
+    write(repo, {"util.py": "def add(a, b):\n    return b + a\n"})
+    git(repo, "add", "util.py")
+    assert _run(hook["entry"], [], repo).returncode == 0  # the old finding in app.py does not block
+    write(repo, {"admin.py": ADMIN})
+    git(repo, "add", "admin.py")
+    blocked = _run(hook["entry"], [], repo)
+    assert blocked.returncode == 1 and "admin.py" in blocked.stdout and "app.py:" not in blocked.stdout

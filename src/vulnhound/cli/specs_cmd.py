@@ -50,8 +50,12 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=usage)
 
 
-def infer_into(args: argparse.Namespace, config: Any, output: Path | None = None) -> tuple[int, str]:
-    """Run inference for ``args`` (scan's --infer-specs shares it); (exit code, summary)."""
+def infer_into(
+    args: argparse.Namespace, config: Any, output: Path | None = None, changed: Any = None
+) -> tuple[int, str]:
+    """Run inference for ``args`` (scan's --infer-specs shares it); (exit code, summary).
+    With ``changed`` (a diff scan's :class:`~vulnhound.diffscan.ChangedCode`), only APIs
+    called in changed code are asked about."""
     from vulnhound.cli.models_cmd import write_plan
     from vulnhound.models.setup import ModelOptions
     from vulnhound.output import write_atomic
@@ -69,7 +73,7 @@ def infer_into(args: argparse.Namespace, config: Any, output: Path | None = None
         plan=bool(args.plan),
         ledger=args.ledger,
     )
-    run, setup = infer_specs(config, options, limit)
+    run, setup = infer_specs(config, options, limit, changed)
     try:
         if args.plan:
             write_plan(setup, output)

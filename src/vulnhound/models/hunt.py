@@ -178,6 +178,11 @@ class HuntAnalyzer:
     def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
         views = model_views(files, self.run_.router.door, NAME)
         every = [u for source in views for u in extract_units(source)]
+        changed = context.changed
+        outside = 0
+        if changed is not None:  # a diff scan hunts only where the change is
+            touched = [u for u in every if changed.touches(u.path, u.start_line, u.end_line)]
+            outside, every = len(every) - len(touched), touched
         spec = build_spec(context.rules.for_analyzer("engine"), tuple(context.config.rule_files))
         ranked = rank_units(every, files, spec)
         top = self.run_.hunt_top
@@ -236,6 +241,8 @@ class HuntAnalyzer:
                 for path, n in sorted(per_file.items())
             ]
             notes.append(f"hunt: {len(chosen)} riskiest of {len(ranked)} units hunted (--hunt-top {top})")
+        if outside:
+            notes.append(f"hunt: {outside} unit(s) the change does not touch were not hunted (diff scan)")
         notes += [
             f"hunt: dropped {n} invalid item(s) from model {m} (unknown CWE or line outside the unit)"
             for m, n in dropped.items()
