@@ -92,7 +92,7 @@ def pathological(work: Path) -> list[str]:
     depth = 900
     (tree / "nested.py").write_text("x = " + "(" * depth + "1" + ")" * depth + "\n" + "y = " + " + ".join(["request.args['a']"] * 5000) + "\n")
     out = work / "patho.json"
-    cmd = [str(BIN / "vulnhound"), "scan", str(tree), "-f", "json", "-o", str(out), "--fail-on", "critical", "--max-file-size", "100000000"]
+    cmd = [str(BIN / "vulnhound"), "scan", str(tree), "-f", "json", "-o", str(out), "--fail-on", "critical", "--max-file-size", "100000000", "--no-cache"]
     run = measure(cmd)
     doc = json.loads(out.read_text())
     reasons = dict.fromkeys(f"{s['path']} ({s['reason']}: {s['detail']})" for s in doc.get("skipped", []))
@@ -132,7 +132,7 @@ def main() -> None:
             nfiles = len(python_files(tree))
             out = work / "out.json"
             commands = {
-                "vulnhound": [str(BIN / "vulnhound"), "scan", str(tree), "-f", "json", "-o", str(out), "--fail-on", "critical"],
+                "vulnhound": [str(BIN / "vulnhound"), "scan", str(tree), "-f", "json", "-o", str(out), "--fail-on", "critical", "--no-cache"],
                 "bandit": [str(BIN / "bandit"), "-r", str(tree), "-f", "json", "-o", str(out), "-q"],
             }
             medians: dict[str, tuple[float, float, float]] = {}

@@ -147,7 +147,8 @@ def test_a_file_over_the_limit_is_cut_in_a_worker_process(
     monkeypatch.setattr(runner, "PARALLEL_MIN_BYTES", 0)
     root = write_tree(tmp_path / "p", FILES)
     analyzers = [registry.create("patterns"), slow]
-    assert runner._worker_count(Config(jobs=2), analyzers, [SourceFile("a", "a", "python", "x")]) == 1
+    one = [SourceFile("a", "a", "python", "x")]
+    assert runner._worker_count(Config(jobs=2), analyzers, [one, one]) == 1
     started = time.monotonic()
     result = vulnhound.scan([root], Config(per_file_timeout=LIMIT, jobs=2), analyzers=analyzers)
     (message,) = _check(result, started)

@@ -6,8 +6,10 @@ import json
 import os
 import pty
 import re
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,6 +161,32 @@ def test_write_atomic_replaces_whole_file_or_nothing(tmp_path: Path) -> None:
         write_atomic(target, "x" * 100_000 + "\ud800")
     assert target.read_text() == "new\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_write_atomic_writes_through_a_pipe_and_never_replaces_it(tmp_path: Path) -> None:
+    """-o /dev/stdout or a named pipe: the special file is written to, not renamed over."""
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "through the pipe\n")
+    reader.join(timeout=10)
+    assert received == ["through the pipe\n"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_unwritable_output_paths_say_why(cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where a folder should be\n")
+    done = cli("scan", EXAMPLE_SHOP, "-o", tmp_path / "taken" / "sub" / "report.txt")
+    assert done.returncode == 2
+    assert f"{tmp_path / 'taken'} is a file, not a directory" in done.stderr
+    assert "File exists" not in done.stderr
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        denied = cli("scan", EXAMPLE_SHOP, "-o", locked / "report.txt")
+        assert denied.returncode == 2 and f"no write permission in {locked}" in denied.stderr
 
 
 def test_progress_only_on_a_terminal(cli: RunCli, tmp_path: Path) -> None:

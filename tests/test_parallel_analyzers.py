@@ -35,11 +35,15 @@ def test_worker_count_follows_jobs_size_and_movability(monkeypatch: pytest.Monke
     analyzers = [registry.create(n) for n in registry.DEFAULT_ANALYZERS]
     big = [SourceFile("a.py", "/a.py", "python", "x = 1\n" * 200_000)]
     small = [SourceFile("a.py", "/a.py", "python", "x = 1\n")]
-    assert runner._worker_count(Config(jobs=1), analyzers, big) == 0
-    assert runner._worker_count(Config(jobs=2), analyzers, big) == 1
-    assert runner._worker_count(Config(jobs=16), analyzers, big) == len(analyzers) - 1
-    assert runner._worker_count(Config(jobs=2), analyzers, small) == 0
-    assert runner._worker_count(Config(jobs=2), analyzers[:1], big) == 0
+    each = [big] * len(analyzers)
+    assert runner._worker_count(Config(jobs=1), analyzers, each) == 0
+    assert runner._worker_count(Config(jobs=2), analyzers, each) == 1
+    assert runner._worker_count(Config(jobs=16), analyzers, each) == len(analyzers) - 1
+    assert runner._worker_count(Config(jobs=2), analyzers, [small] * len(analyzers)) == 0
+    assert runner._worker_count(Config(jobs=2), analyzers[:1], each[:1]) == 0
+    # only work that can move counts: a big file for the first analyzer alone keeps one process
+    assert runner._worker_count(Config(jobs=2), analyzers, [big] + [small] * (len(analyzers) - 1)) == 0
+    assert runner._worker_count(Config(jobs=16), analyzers, [big, big] + [[]] * (len(analyzers) - 2)) == 1
 
 
 class DiesInWorker:

@@ -36,7 +36,7 @@ def test_one_scan_three_reports(cli: RunCli, tmp_path: Path) -> None:
     json_rules = sorted(f["rule_id"] for f in report["findings"])
     assert sarif_rules == json_rules and "py/weak-hash" in json_rules
     assert "py/tls-verification-disabled" in json_rules
-    assert report["schema_version"] == "1.2" and report["complete"] is True
+    assert report["schema_version"] == "1.3" and report["complete"] is True
     assert markdown.startswith("## ") and "`client.py:7`" in markdown
     assert sorted(p.name for p in out.iterdir()) == ["out.json", "out.md", "out.sarif"]  # no temp files left
 

@@ -40,12 +40,13 @@ REPORT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     **_object(
         {
-            "schema_version": {"const": "1.2"},
+            "schema_version": {"const": "1.3"},
             "tool": _object({"name": {"const": "vulnhound"}, "version": _STR}),
             "root": _STR,
             "targets": _STRINGS,
             "complete": {"type": "boolean"},
             "nothing_analysed": {"type": "boolean"},
+            "diff": {"oneOf": [{"type": "null"}, _object({"base": _STR, "left_out": _INT})]},
             "summary": _object(
                 {
                     "findings": _INT,

@@ -90,7 +90,8 @@ def test_not_analysed_model_usage_and_notes() -> None:
     rows = _table_rows(out, "| Path | Reason | Detail |")
     assert sorted(_cells(r)[0].strip().strip("`") for r in rows) == sorted(s.path for s in result.skipped)
     assert (
-        "No vulnerability analysis (no analyzer for the language): go (1 file), javascript (3 files)" in out
+        "Text checks only (secrets, AI-directed text), no vulnerability analysis: "
+        "go (1 file), javascript (3 files)" in out
     )
     usage = _table_rows(out, "| Model | Requests | Cached | Failures | Tokens in | Tokens out | Cost (USD) |")
     assert [_cells(r)[0].strip() for r in usage] == ["`glm`", "`qwen`"]

@@ -145,8 +145,15 @@ def test_skipped_files_and_notes_become_notifications() -> None:
     result = rich_result()
     run = sarif(result)["runs"][0]
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    warnings = [n for n in notes if n["level"] == "warning"]
+    warnings = [n for n in notes if n["level"] == "warning" and "path" in n["properties"]]
     assert sorted(n["properties"]["path"] for n in warnings) == sorted(s.path for s in result.skipped)
+    # languages with text checks only make the run incomplete too: warnings, naming the language
+    text_only = [n for n in notes if n["descriptor"]["id"] == "unsupported-language"]
+    assert [(n["level"], n["properties"]) for n in text_only] == [
+        ("warning", {"language": "go", "files": 1}),
+        ("warning", {"language": "javascript", "files": 3}),
+    ]
+    assert "text checks only" in text_only[0]["message"]["text"]
     big = next(n for n in warnings if n["properties"]["path"] == "big.py")
     assert "too-large" in big["message"]["text"] and "5242880" in big["message"]["text"]
     assert big["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "big.py"

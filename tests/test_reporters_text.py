@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from reporting_fixtures import (
     empty_result,
+    hash_finding,
     many_skipped_result,
     nothing_analysed_result,
     rich_result,
     scanned_result,
 )
 from vulnhound.reporters import ReportOptions, render
+from vulnhound.result import ScanResult
 
 ANSI = re.compile(r"\x1b\[")
 CLEAN = re.compile(r"(?<![\d,])0 findings?\b|\bno findings\b|\bno issues\b", re.IGNORECASE)
@@ -55,8 +58,9 @@ def test_summary_line_counts() -> None:
         "4 findings (1 critical, 1 high, 1 medium, 0 low, 1 info; 4 in production code)"
     )
     assert "3 suppressed" in summary and "2 matched the baseline" in summary
-    assert "12 files and 3456 lines analysed in 1.25s" in summary
+    assert "12 files (3456 lines) analysed in 1.25s" in summary
     assert "4 files NOT analysed" in summary
+    assert summary.endswith("4 files with text checks only (go, javascript)")
 
 
 def test_not_analysed_section_lists_every_skipped_file() -> None:
@@ -90,7 +94,7 @@ def test_nothing_analysed_never_reads_as_clean() -> None:
 def test_clean_scan_says_zero_findings() -> None:
     out = text(empty_result())
     assert out.strip().splitlines()[-1].startswith("0 findings")
-    assert "3 files and 60 lines analysed" in out
+    assert "3 files (60 lines) analysed" in out
     assert "NOT analysed" not in out
 
 
@@ -113,4 +117,36 @@ def test_real_scan(tmp_path: Path) -> None:
     out = text(scanned_result(tmp_path), width=200)
     assert "client.py:7" in out and "py/weak-hash" in out
     assert out.index("HIGH (") < out.index("MEDIUM (")
-    assert "1 file and 8 lines analysed" in out
+    assert "1 file (8 lines) analysed" in out
+
+
+def _with_snippet(snippet: str) -> ScanResult:
+    return replace(empty_result(), findings=(replace(hash_finding(), snippet=snippet),))
+
+
+def test_long_code_lines_wrap_behind_the_gutter() -> None:
+    """Every row of a quoted line keeps the gutter at its indent; nothing flows back to the
+    margin, nothing is lost, and the width is respected (wide characters included)."""
+    code = "digest = hashlib.md5(" + " + ".join(f"part_{n:02}" for n in range(30)) + ")"
+    snippet = code + "\n\tsecond = call(" + "x" * 90 + ")"
+    for width in (40, 50, 73):
+        out = text(_with_snippet(snippet), width=width)
+        rows = [row for row in out.splitlines() if "\u2502" in row]
+        assert len(rows) > 4, out  # both lines wrapped, behind the gutter
+        assert all(row.startswith("      \u2502 ") for row in rows), out
+        assert max(len(row) for row in out.splitlines()) <= width
+        pieces = [row[len("      \u2502 ") :] for row in rows]
+        joined = "".join(p.removeprefix("\u21aa ") if p.startswith("\u21aa ") else "\n" + p for p in pieces)
+        assert joined.lstrip("\n") == snippet.expandtabs(4)
+    wide = text(_with_snippet("s = '" + "\u6f22" * 60 + "'"), width=50)
+    assert all(len(row) + row.count("\u6f22") <= 50 for row in wide.splitlines())
+    assert wide.count("\u21aa") >= 2
+
+
+def test_quiet_lists_findings_only_but_never_hides_an_empty_scan() -> None:
+    quiet = text(rich_result(), width=200, quiet=True)
+    assert "py/sql-injection" in quiet and "app/views.py:42:9" in quiet
+    for chatter in ("Not analysed", "Notes", "Model usage", "analysed in", "javascript"):
+        assert chatter not in quiet
+    assert text(empty_result(), quiet=True) == ""
+    assert "NOTHING WAS ANALYSED" in text(nothing_analysed_result(), quiet=True)

@@ -9,6 +9,7 @@ from the scan target, or given explicitly. Unknown keys and wrong types raise
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ class Config:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
+    # Files the walk never reads, whatever the globs say: the scan's own inputs and outputs
+    # (a baseline, reports) when they lie in the scanned tree; otherwise each scan would
+    # re-read the secrets quoted by the last report. Absolute paths; not a file/env key.
+    ignore_paths: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     per_file_timeout: float = 20.0
     fail_on: Severity = Severity.HIGH
@@ -58,6 +63,8 @@ class Config:
     triage_max_false_dismissal: float = 0.10
     # Read the scan root's .vulnhound/specs.toml (written by `vulnhound specs infer`).
     use_inferred_specs: bool = True
+    # Reuse analyzer results of unchanged files (vulnhound.resultcache, in the user's cache folder).
+    cache: bool = True
     # Sections owned by the model layer and the egress guard; validated by their parsers.
     models: tuple[Any, ...] = ()
     policy: Any = None
@@ -176,6 +183,7 @@ _FIELD_PARSERS: dict[str, Parser] = {
     "count_unverified": _as_bool,
     "triage_max_false_dismissal": _as_fraction,
     "use_inferred_specs": _as_bool,
+    "cache": _as_bool,
 }
 
 # Structured sections (file only), parsed by the subsystem that owns them. Registered
@@ -299,7 +307,48 @@ def load_config(
     return Config(**values, source=source)
 
 
-__all__ = ["DEFAULT_MAX_FILE_SIZE", "Config", "discover_config_file", "load_config", "register_section"]
+# VULNHOUND_* variables that are not settings but are read elsewhere (the model weights
+# cache, the test suite, the CI examples): not worth a warning.
+OTHER_VARIABLES: frozenset[str] = frozenset(
+    {"VULNHOUND_CACHE_DIR", "VULNHOUND_RUN_SLOW", "VULNHOUND_CORPUS_REPORT", "VULNHOUND_PACKAGE"}
+)
+
+
+def environment_warnings(environ: Mapping[str, str], config: Config | None = None) -> list[str]:
+    """Warnings for ``VULNHOUND_*`` variables that set nothing, with the closest known name.
+
+    A misspelled variable (``_FAIL_0N``, with a zero) would otherwise be ignored without a
+    word and the build pass on the default threshold. Not an error: CI environments carry
+    variables of their own. API-key variables that ``config``'s models name are known too.
+    """
+    prefix = "VULNHOUND_"
+    known = {f"{prefix}{key.upper()}" for key in _FIELD_PARSERS} | OTHER_VARIABLES
+    if config is not None:
+        known |= {m.api_key_env for m in config.models if getattr(m, "api_key_env", None)}
+    # Compared without the shared prefix, which would make every pair look alike.
+    suffixes = {name[len(prefix) :]: name for name in known if name.startswith(prefix)}
+    warnings = []
+    for name in sorted(n for n in environ if n.startswith(prefix) and n not in known):
+        key = name[len(prefix) :].lower()
+        if key in _FIELD_PARSERS:  # read case-insensitively by load_config
+            continue
+        if key in _SECTION_PARSERS:
+            warnings.append(f"environment variable {name}: '{key}' can only be set in a config file; ignored")
+            continue
+        close = difflib.get_close_matches(name[len(prefix) :], sorted(suffixes), n=1, cutoff=0.7)
+        hint = f" (did you mean {suffixes[close[0]]}?)" if close else ""
+        warnings.append(f"environment variable {name} is not a vulnhound setting{hint}; ignored")
+    return warnings
+
+
+__all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
+    "Config",
+    "discover_config_file",
+    "environment_warnings",
+    "load_config",
+    "register_section",
+]
 
 
 def _lazy(target: str) -> Callable[[], SectionParser]:

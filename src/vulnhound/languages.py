@@ -57,6 +57,10 @@ DATA_LANGUAGES = frozenset(
     {"yaml", "json", "toml", "ini", "dotenv", "xml", "pem", "dockerfile", "netrc", "pgpass"}
 )
 
+# Templates and markup: listed as having had text checks only, but they do not make a scan
+# incomplete (every web application has them; `--strict` would otherwise always fail there).
+MARKUP_LANGUAGES = frozenset({"html"})
+
 # Whole file names (no meaningful extension) that hold configuration.
 FILE_NAMES: dict[str, str] = {
     ".env": "dotenv",

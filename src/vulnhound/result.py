@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from vulnhound.findings import CodeContext, Confidence, Finding, Location, Severity
+from vulnhound.languages import MARKUP_LANGUAGES
 from vulnhound.rules.catalog import RuleInfo
 from vulnhound.sources import Skipped
 
@@ -53,6 +54,10 @@ class ScanResult:
     # any: code-scanning reports name files relative to it (SARIF %SRCROOT%)
     repo_root: str = ""
     started_at: float = 0.0  # seconds since the epoch (reports that need a date; 0: unknown)
+    # a diff scan: what it compared with, and how many findings it left out as old or as
+    # outside the change ("" and 0 for a full scan)
+    diff_base: str = ""
+    diff_hidden: int = 0
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -69,8 +74,18 @@ class ScanResult:
         return self.files_analyzed == 0
 
     @property
+    def text_only_files(self) -> int:
+        """Files of a programming language that no code analyzer read (``unsupported_languages``):
+        at most the text checks (secrets, AI-directed text) ran on them."""
+        return sum(count for _language, count in self.unsupported_languages)
+
+    @property
     def incomplete(self) -> bool:
-        return bool(self.skipped) or self.nothing_analysed
+        """Some file was not analysed, or a file of code got only text checks: ``--strict``
+        fails on it and reports do not call it complete (data files such as YAML and templates
+        never count)."""
+        code_unread = any(language not in MARKUP_LANGUAGES for language, _n in self.unsupported_languages)
+        return bool(self.skipped) or self.nothing_analysed or code_unread
 
     def severity_counts(self) -> dict[Severity, int]:
         counts = Counter(f.severity for f in self.active)
@@ -117,7 +132,8 @@ def exit_code(
     fail_on_contexts: Iterable[CodeContext] = (),
     count_unverified: bool = False,
 ) -> int:
-    """0 clean, 1 findings at or above ``fail_on``, 3 when files were skipped under ``strict``.
+    """0 clean, 1 findings at or above ``fail_on``, 3 under ``strict`` when files were skipped
+    or got only text checks (``incomplete``).
 
     Findings count when they live in production code or in one of ``fail_on_contexts``
     (test, example, docs): a vulnerable test helper does not fail a build by default.

@@ -5,15 +5,16 @@ targets -> files -> analyzers -> findings -> suppressions -> baseline -> thresho
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vulnhound import __version__
-from vulnhound.analyzers.interface import AnalysisContext, Analyzer, Stage
+from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput, Stage
 from vulnhound.analyzers.registry import DEFAULT_ANALYZERS, create
 from vulnhound.analyzers.runner import run_all
 from vulnhound.baseline import Baseline, load_baseline
@@ -28,6 +29,9 @@ from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SourceFile
 from vulnhound.suppressions import SuppressionIndex
 from vulnhound.walker import common_root, repository_root, walk
+
+if TYPE_CHECKING:
+    from vulnhound.diffscan import DiffScope
 
 ProgressCallback = Callable[[str, int, int], None]  # (phase, done, total)
 
@@ -66,6 +70,7 @@ def read_files(targets: Sequence[Path], config: Config) -> tuple[Path, list[Sour
         include=config.include,
         exclude=config.exclude,
         respect_gitignore=config.respect_gitignore,
+        ignore_paths=config.ignore_paths,
     )
     files: list[SourceFile] = []
     skipped = list(walked.skipped)
@@ -86,7 +91,7 @@ def _merge_duplicates(findings: Iterable[Finding], catalog: RuleCatalog) -> list
     one ``yaml.load``, or a model agreeing with the engine). A catalogued rule's finding is
     preferred, so identities and baselines stay stable; then the most confident, with the
     longest flow. The others' analyzers are added to it and their rule ids kept as
-    ``also_reported_as``.
+    ``also_reported_as``. An imported finding needs only the line, not the column.
     """
     by_place: dict[tuple[str, int, int], list[list[Finding]]] = {}
     for finding in findings:
@@ -99,11 +104,44 @@ def _merge_duplicates(findings: Iterable[Finding], catalog: RuleCatalog) -> list
                 break
         else:
             clusters.append([finding])
-    merged: list[Finding] = []
-    for clusters in by_place.values():
-        for cluster in clusters:
-            merged.append(_merge_cluster(cluster, catalog))
-    return merged
+    clusters = _join_imported([cluster for found in by_place.values() for cluster in found])
+    return [_merge_cluster(cluster, catalog) for cluster in clusters]
+
+
+def _imported_only(cluster: Sequence[Finding]) -> bool:
+    """Only other tools' results (``--import-results``) are in the cluster."""
+    return all(name.startswith("import:") for f in cluster for name in f.analyzers)
+
+
+def _join_imported(clusters: list[list[Finding]]) -> list[list[Finding]]:
+    """Another tool's finding joins ours on the same line when they share a CWE, whatever the
+    columns: tools place a finding differently (Bandit from column 0, one at the call, one at
+    its argument). Ours keep their columns apart: two of our findings on a line are two."""
+    by_line: dict[tuple[str, int], list[list[Finding]]] = {}
+    for cluster in clusters:
+        loc = cluster[0].location
+        by_line.setdefault((loc.path, loc.start_line), []).append(cluster)
+    joined: list[list[Finding]] = []
+    for group in by_line.values():
+        ours = [cluster for cluster in group if not _imported_only(cluster)]
+        joined.extend(ours)
+        for cluster in group:
+            if not _imported_only(cluster):
+                continue
+            host = _host_for(cluster, ours)
+            if host is None:
+                joined.append(cluster)
+            else:
+                host.extend(cluster)
+    return joined
+
+
+def _host_for(imported: list[Finding], ours: list[list[Finding]]) -> list[Finding] | None:
+    """The cluster of ours sharing a CWE with ``imported``, the nearest column first."""
+    cwes = {c for f in imported for c in f.cwe}
+    column = imported[0].location.start_column
+    candidates = [c for c in ours if cwes & {cwe for f in c for cwe in f.cwe}]
+    return min(candidates, key=lambda c: abs(c[0].location.start_column - column), default=None)
 
 
 def _merge_cluster(cluster: Sequence[Finding], catalog: RuleCatalog) -> Finding:
@@ -154,10 +192,15 @@ def scan(
     progress: ProgressCallback | None = None,
     analyzers: Sequence[Analyzer] | None = None,
     stages: Sequence[Stage] = (),
+    diff: DiffScope | None = None,
+    cache_identity: str = "",
 ) -> ScanResult:
     """Scan files and directories; return every finding and everything not analysed.
 
     ``stages`` run over the merged findings before suppressions (model triage, consensus).
+    ``diff`` (see :mod:`vulnhound.diffscan`) keeps only findings a change brings, before the
+    stages, so that model triage is spent on those alone. ``cache_identity`` names the tree
+    for the result cache when its folder is temporary (default: the scan root's path).
     Raises :class:`~vulnhound.errors.ConfigError` (bad rule files, unknown analyzers) and
     :class:`~vulnhound.errors.BaselineError`; problems with individual files never raise.
     """
@@ -180,7 +223,8 @@ def scan(
         done += count
         report("analyse", min(done, total * max(len(chosen), 1)), total * max(len(chosen), 1))
 
-    context = AnalysisContext(config=config, rules=catalog, progress=advance)
+    changed = diff.changed if diff is not None else None
+    context = AnalysisContext(config=config, rules=catalog, progress=advance, changed=changed)
     raw: list[Finding] = []
     languages_read: set[str] = set()
     notes: list[str] = [specs_note] if specs_note else []
@@ -188,7 +232,10 @@ def scan(
     extras: list[tuple[str, object]] = []
     for analyzer in chosen:
         languages_read |= analyzer.languages()
-    for output in run_all(chosen, files, context):
+    outputs, cache_report = _analyse(chosen, files, context, cache_identity or str(root))
+    if cache_report is not None:
+        extras.append(("cache", cache_report))
+    for output in outputs:
         raw.extend(output.findings)
         skipped.extend(output.skipped)
         notes.extend(output.notes)
@@ -216,6 +263,10 @@ def scan(
         for number, line in masked_lines(by_path[path].text, by_path[path].language, numbers).items()
     }
     findings = assign(_merge_duplicates(raw, catalog), line_text, snippets)
+    diff_hidden = 0
+    if diff is not None:
+        findings, diff_hidden = diff.select(findings, files)
+        notes.extend(diff.notes)
     for stage in stages:
         staged = stage.run(findings, files, context)
         findings = list(staged.findings)
@@ -241,15 +292,16 @@ def scan(
     below = len(findings) - len(kept)
     kept.sort(key=Finding.sort_key)
 
-    analysed = [f for f in files if f.language in languages_read]
+    # Conservative on purpose: a file that any of its analyzers could not finish is not
+    # counted as analysed (nor are its lines), so a partial analysis never reads as complete.
+    failed_paths = {s.path for s in skipped if s.analyzer}
+    finished = [f for f in files if f.path not in failed_paths]
+    analysed = [f for f in finished if f.language in languages_read]
     # Honest coverage: a JavaScript file only scanned for secrets had no vulnerability analysis.
     code_languages = {lang for a in chosen if not getattr(a, "text_only", False) for lang in a.languages()}
     unsupported = Counter(
-        f.language for f in files if f.language not in code_languages and f.language not in DATA_LANGUAGES
+        f.language for f in finished if f.language not in code_languages and f.language not in DATA_LANGUAGES
     )
-    # Conservative on purpose: a file that any of its analyzers could not finish is not
-    # counted as analysed, so a partial analysis never reads as a complete one.
-    failed_paths = {s.path for s in skipped if s.analyzer}
     rules = _rules_for(chosen, catalog, disabled)
     return ScanResult(
         repo_root=repository_root(root),
@@ -258,7 +310,7 @@ def scan(
         targets=tuple(str(t) for t in targets),
         findings=tuple(kept),
         skipped=tuple(sorted(skipped, key=lambda s: (s.path, s.reason))),
-        files_analyzed=len([f for f in analysed if f.path not in failed_paths]),
+        files_analyzed=len(analysed),
         lines_analyzed=sum(len(f.lines) for f in analysed),
         rules=rules,
         analyzers=tuple(a.name for a in chosen),
@@ -266,6 +318,8 @@ def scan(
         unused_suppressions=tuple(unused),
         baseline_matched=baseline_matched,
         below_threshold=below,
+        diff_base=diff.label if diff is not None else "",
+        diff_hidden=diff_hidden,
         duration_s=time.perf_counter() - started,
         started_at=started_at,
         min_severity=config.min_severity,
@@ -274,6 +328,33 @@ def scan(
         notes=tuple(notes),
         extras=tuple(extras),
     )
+
+
+def _analyse(
+    analyzers: Sequence[Analyzer], files: Sequence[SourceFile], context: AnalysisContext, identity: str
+) -> tuple[list[AnalyzerOutput], dict[str, Any] | None]:
+    """Every analyzer's output; through the result cache when it is on and some analyzer
+    takes part (then also what the cache served, for the report's extras)."""
+    from vulnhound.resultcache import ResultStore, run_cached, scope_of
+
+    if not context.config.cache or not any(scope_of(a) for a in analyzers):
+        return run_all(analyzers, files, context), None
+    try:
+        store = ResultStore()
+    except (OSError, sqlite3.Error):  # no writable cache folder: only speed is lost
+        return run_all(analyzers, files, context), None
+    try:
+        outputs, report = run_cached(
+            analyzers,
+            lambda a: [f for f in files if f.language in a.languages()],
+            context,
+            store,
+            identity,
+            lambda chosen, selection, ctx: run_all(chosen, files, ctx, selection),
+        )
+    finally:
+        store.close()
+    return outputs, report.as_dict()
 
 
 def _rules_for(

@@ -115,10 +115,13 @@ class _Walker:
         include: Sequence[str],
         exclude: Sequence[str],
         respect_gitignore: bool,
+        ignore_paths: Sequence[Path] = (),
     ) -> None:
         self.root = root
         self.include = _spec(include) if include else None
         self.exclude = _spec([*DEFAULT_EXCLUDES, *exclude])
+        self.ignore_paths = frozenset(_real(p) for p in ignore_paths)
+        self._ignore_names = frozenset(p.name for p in self.ignore_paths)
         self.respect_gitignore = respect_gitignore
         self.result = WalkResult(root)
         self._seen_dirs: set[tuple[int, int]] = set()
@@ -244,8 +247,16 @@ class _Walker:
                     file_keys.add(key)
                     self.add_file(path, rel)
 
+    def _is_ignored_path(self, path: Path) -> bool:
+        """One of ``ignore_paths`` (by real path; the name is checked first, as it is cheap)."""
+        return path.name in self._ignore_names and (
+            path in self.ignore_paths or _real(path) in self.ignore_paths
+        )
+
     def add_file(self, path: Path, rel: str, explicit: bool = False) -> None:
         if not explicit and self.include is not None and not self.include.match_file(rel):
+            return
+        if self._is_ignored_path(path):
             return
         language = language_from_extension(path.name)
         if language is None and "." not in path.name:
@@ -268,10 +279,12 @@ def walk(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     respect_gitignore: bool = True,
+    ignore_paths: Sequence[Path | str] = (),
 ) -> WalkResult:
-    """Find candidate files under the targets. Missing targets are skips, not exceptions."""
+    """Find candidate files under the targets. Missing targets are skips, not exceptions;
+    ``ignore_paths`` (the scan's own baseline and reports) are left out without a record."""
     root = common_root(targets) if targets else Path.cwd().resolve()
-    walker = _Walker(root, include, exclude, respect_gitignore)
+    walker = _Walker(root, include, exclude, respect_gitignore, [Path(p) for p in ignore_paths])
     for target in targets:
         absolute = _real(target)
         rel = absolute.relative_to(root).as_posix() if absolute != root else "."

@@ -17,6 +17,7 @@ from vulnhound.sources import Skipped, SourceFile
 
 if TYPE_CHECKING:
     from vulnhound.config import Config
+    from vulnhound.diffscan import ChangedCode
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class AnalysisContext:
     rules: RuleCatalog
     # Called once per finished file so the CLI can draw progress; may be a no-op.
     progress: Callable[[int], None] = field(default=lambda _n: None)
+    # A diff scan's change: model analyzers spend requests only on code it touches.
+    changed: ChangedCode | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ class Analyzer(Protocol):
     An analyzer may set a class attribute ``text_only = True`` when it reads files as plain
     text (secrets, AI-directed comments): files only such analyzers read are reported as
     having had no vulnerability analysis.
+
+    An analyzer may set a class attribute ``cache_scope`` to ``"file"`` (its findings for a
+    file depend on that file alone) or ``"program"`` (on the whole program) to have its results
+    reused while their inputs are unchanged (see :mod:`vulnhound.resultcache`).
 
     An analyzer may set a class attribute ``per_file = True`` when it analyses each file on
     its own and iterates over ``files`` once, in order, finishing a file before taking the

@@ -695,6 +695,7 @@ class PatternAnalyzer:
     """Matches calls against the data-driven rules of the ``patterns`` analyzer."""
 
     per_file = True  # one file at a time: the runner holds each to per_file_timeout
+    cache_scope = "file"  # a file's findings depend on that file alone (vulnhound.resultcache)
 
     @property
     def name(self) -> str:

@@ -49,13 +49,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput
 from vulnhound.analyzers.registry import create, rebuildable, register
 from vulnhound.config import Config
 from vulnhound.rules.catalog import RuleCatalog
 from vulnhound.sources import Skipped, SkipReason, SourceFile
+
+if TYPE_CHECKING:
+    from vulnhound.diffscan import ChangedCode
 
 # Below this much source text a worker's start-up costs more than it saves.
 PARALLEL_MIN_BYTES = 512 * 1024
@@ -343,19 +346,22 @@ def _files_for(analyzer: Analyzer, files: Sequence[SourceFile]) -> list[SourceFi
 
 
 def _worker(
-    names: Sequence[tuple[str, str]], files: Sequence[SourceFile], config: Config, rules: RuleCatalog
+    names: Sequence[tuple[str, str]],
+    files: Sequence[Sequence[SourceFile]],
+    config: Config,
+    rules: RuleCatalog,
+    changed: ChangedCode | None = None,
 ) -> list[AnalyzerOutput]:
     """Entry point in a worker process: rebuild the analyzers by name and run them in turn.
 
     Each name comes with its registry target, so analyzers registered at run time (plugins,
     tests) are known in a worker that was spawned rather than forked.
     """
-    context = AnalysisContext(config=config, rules=rules)
+    context = AnalysisContext(config=config, rules=rules, changed=changed)
     outputs = []
-    for name, target in names:
+    for (name, target), own in zip(names, files, strict=True):
         register(name, target)
-        analyzer = create(name)
-        outputs.append(run_one(analyzer, _files_for(analyzer, files), context))
+        outputs.append(run_one(create(name), own, context))
     return outputs
 
 
@@ -365,28 +371,39 @@ def _target(analyzer: Analyzer) -> tuple[str, str]:
     return analyzer.name, f"{kind.__module__}:{kind.__qualname__}"
 
 
-def _worker_count(config: Config, analyzers: Sequence[Analyzer], files: Sequence[SourceFile]) -> int:
-    """How many worker processes to use besides this one (0: run everything here)."""
+def _worker_count(config: Config, analyzers: Sequence[Analyzer], own: Sequence[Sequence[SourceFile]]) -> int:
+    """How many worker processes to use besides this one (0: run everything here): none when
+    the work that could move (analyzers after the first, rebuildable ones) is small."""
     cores = config.jobs or os.cpu_count() or 1
     if cores <= 1 or len(analyzers) <= 1:
         return 0
-    if sum(len(f.text) for f in files) < PARALLEL_MIN_BYTES:
+    movable = [i for i in range(1, len(analyzers)) if rebuildable(analyzers[i]) and own[i]]
+    if sum(len(f.text) for i in movable for f in own[i]) < PARALLEL_MIN_BYTES:
         return 0
-    movable = sum(1 for a in analyzers[1:] if rebuildable(a))
-    return min(cores - 1, movable)
+    return min(cores - 1, len(movable))
 
 
 def run_all(
-    analyzers: Sequence[Analyzer], files: Sequence[SourceFile], context: AnalysisContext
+    analyzers: Sequence[Analyzer],
+    files: Sequence[SourceFile],
+    context: AnalysisContext,
+    selection: Sequence[Sequence[SourceFile]] | None = None,
 ) -> list[AnalyzerOutput]:
-    """Outputs in the order of ``analyzers``, whether they ran here or in workers."""
-    workers = _worker_count(context.config, analyzers, files)
+    """Outputs in the order of ``analyzers``, whether they ran here or in workers.
+
+    ``selection`` gives, in the same order, the files each analyzer is to read (the result
+    cache hands over only what it cannot answer); by default each reads the files of its
+    languages."""
+    own = [
+        list(selection[i]) if selection is not None else _files_for(a, files) for i, a in enumerate(analyzers)
+    ]
+    workers = _worker_count(context.config, analyzers, own)
     if workers == 0:
-        return [run_one(a, _files_for(a, files), context) for a in analyzers]
+        return [run_one(a, own[i], context) for i, a in enumerate(analyzers)]
     # The first analyzer (the heaviest by convention) and any that cannot move stay here;
     # the movable rest are dealt round-robin to the workers.
     groups: list[list[int]] = [[] for _ in range(workers)]
-    movable = [i for i, a in enumerate(analyzers) if i > 0 and rebuildable(a)]
+    movable = [i for i, a in enumerate(analyzers) if i > 0 and rebuildable(a) and own[i]]
     for slot, index in enumerate(movable):
         groups[slot % workers].append(index)
     # fork is cheap (everything is imported already) but unsafe beside other threads.
@@ -402,7 +419,12 @@ def run_all(
             (
                 group,
                 pool.submit(
-                    _worker, [_target(analyzers[i]) for i in group], files, context.config, context.rules
+                    _worker,
+                    [_target(analyzers[i]) for i in group],
+                    [own[i] for i in group],
+                    context.config,
+                    context.rules,
+                    context.changed,
                 ),
             )
             for group in groups
@@ -410,15 +432,13 @@ def run_all(
         ]
         for index, analyzer in enumerate(analyzers):
             if index not in movable:
-                outputs[index] = run_one(analyzer, _files_for(analyzer, files), context)
+                outputs[index] = run_one(analyzer, own[index], context)
         for group, future in futures:
             try:
                 results = future.result()
             except (BrokenProcessPool, OSError):  # a dead worker: redo its share here
-                results = [
-                    run_one(analyzers[i], _files_for(analyzers[i], files), bare_context) for i in group
-                ]
+                results = [run_one(analyzers[i], own[i], bare_context) for i in group]
             for index, output in zip(group, results, strict=True):
                 outputs[index] = output
-                context.progress(len(_files_for(analyzers[index], files)))
+                context.progress(len(own[index]))
     return [outputs[i] for i in range(len(analyzers))]

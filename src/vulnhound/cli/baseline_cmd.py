@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vulnhound.baseline import baseline_document
-from vulnhound.cli.common import add_scan_options, config_from, run_scan
+from vulnhound.cli.common import add_scan_options, config_from, inform, run_scan
 from vulnhound.output import write_atomic
 from vulnhound.result import ExitCode
 
@@ -39,5 +39,5 @@ def run_create(args: argparse.Namespace) -> int:
     result = run_scan(args, config)
     document = baseline_document(result.findings, result.tool_version)
     write_atomic(args.output, json.dumps(document, indent=2, sort_keys=True) + "\n")
-    sys.stderr.write(f"vulnhound: wrote {len(document['findings'])} finding(s) to {args.output}\n")
+    inform(args, f"vulnhound: wrote {len(document['findings'])} finding(s) to {args.output}")
     return ExitCode.CLEAN

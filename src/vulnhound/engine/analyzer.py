@@ -12,7 +12,8 @@ from __future__ import annotations
 import gc
 import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import PurePath
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
@@ -21,7 +22,7 @@ from vulnhound.engine.modules import Program
 from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, capped
 from vulnhound.engine.taint import Label, partial
 from vulnhound.engine.views import ViewIndex
-from vulnhound.findings import Confidence, Finding, Location
+from vulnhound.findings import Confidence, Finding, FlowStep, Location
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SkipReason, SourceFile
@@ -30,12 +31,19 @@ NAME = "engine"
 MAX_VISITS = 6
 
 
-class _Collector:
-    """Findings keyed by (rule, sink location): one per sink, preferring a high-confidence source."""
+MAX_ORIGINS = 20  # other sources listed per finding
 
-    def __init__(self, spec: EngineSpec) -> None:
+
+class _Collector:
+    """Findings keyed by (rule, sink location): one per sink, preferring a high-confidence
+    source, then (in a diff scan) a flow through changed code. The other sources that reach
+    the sink are kept as a property: a diff scan tells a new source into an old sink by them."""
+
+    def __init__(self, spec: EngineSpec, prefer: Callable[[Sequence[FlowStep]], bool] | None = None) -> None:
         self.found: dict[tuple[str, Location], Finding] = {}
+        self.origins: dict[tuple[str, Location], list[Location]] = defaultdict(list)
         self.spec = spec
+        self.prefer = prefer
 
     def findings(self) -> tuple[Finding, ...]:
         """One finding per flow: markup built from a value and then rendered on the same line
@@ -52,8 +60,16 @@ class _Collector:
                 origin = finding.flow[0].location if finding.flow else None
                 if (finding.location.path, finding.location.start_line, origin) in rendered:
                     continue
-            kept.append(finding)
+            kept.append(self._with_origins(finding))
         return tuple(kept)
+
+    def _with_origins(self, finding: Finding) -> Finding:
+        reported = finding.flow[0].location if finding.flow else None
+        others = [o for o in self.origins[(finding.rule_id, finding.location)] if o != reported]
+        if not others:
+            return finding
+        listed = ";".join(f"{o.path}:{o.start_line}:{o.start_column}" for o in others[:MAX_ORIGINS])
+        return replace(finding, properties=(*finding.properties, ("other_sources", listed)))
 
     def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
         if not self.spec.accepts(sink, label.kind) or (sink.requires and sink.requires not in label.cleared):
@@ -65,8 +81,13 @@ class _Collector:
         if partial(sink.kind) in label.cleared and cap == Confidence.HIGH:
             cap = Confidence.MEDIUM  # a check that narrows but does not close the hole
         confidence: Confidence = capped(rule.confidence, cap)
+        origins = self.origins[key]
+        if label.path and label.path[0].location not in origins:
+            origins.append(label.path[0].location)
         if existing is not None and existing.confidence.at_least(confidence):
-            return
+            better_flow = existing.confidence == confidence and self._preferred(label.path, existing.flow)
+            if not better_flow:
+                return
         self.found[key] = Finding(
             rule_id=rule.id,
             cwe=sink.cwe,
@@ -79,9 +100,14 @@ class _Collector:
             context=context,
         )
 
+    def _preferred(self, flow: Sequence[FlowStep], over: Sequence[FlowStep]) -> bool:
+        return self.prefer is not None and self.prefer(flow) and not self.prefer(over)
+
 
 class TaintAnalyzer:
     """Interprocedural source-to-sink analysis of Python code."""
+
+    cache_scope = "program"  # results depend on the whole program (vulnhound.resultcache)
 
     @property
     def name(self) -> str:
@@ -96,12 +122,22 @@ class TaintAnalyzer:
     def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
         config = context.config
         spec = build_spec(self.rules(context.rules), tuple(config.rule_files))
+        changed = context.changed
+        prefer = None
+        if changed is not None:  # a diff scan: of equal flows into a sink, show one through the change
+
+            def prefer(flow: Sequence[FlowStep]) -> bool:
+                return any(
+                    changed.touches(s.location.path, s.location.start_line, s.location.end_line) for s in flow
+                )
+
         return analyze_files(
             files,
             spec,
             timeout=float(config.per_file_timeout),
             taint_parameters=bool(getattr(config, "taint_parameters", False)),
             progress=context.progress,
+            prefer=prefer,
         )
 
 
@@ -112,6 +148,7 @@ def analyze_files(
     timeout: float = 20.0,
     taint_parameters: bool = False,
     progress: object = None,
+    prefer: Callable[[Sequence[FlowStep]], bool] | None = None,
 ) -> AnalyzerOutput:
     """Analyse the files together (summaries flow between them).
 
@@ -122,7 +159,7 @@ def analyze_files(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(files, spec, timeout, taint_parameters, progress)
+        return _analyze(files, spec, timeout, taint_parameters, progress, prefer)
     finally:
         if was_enabled:
             gc.enable()
@@ -134,6 +171,7 @@ def _analyze(
     timeout: float,
     taint_parameters: bool,
     progress: object,
+    prefer: Callable[[Sequence[FlowStep]], bool] | None = None,
 ) -> AnalyzerOutput:
     program = Program()
     for source in files:
@@ -159,7 +197,7 @@ def _analyze(
         module = program.add_module(source.path, tree, source.text)
         spent[module.name] += time.perf_counter() - started
 
-    collector = _Collector(spec)
+    collector = _Collector(spec, prefer)
     shared = Shared(
         program=program,
         spec=spec,

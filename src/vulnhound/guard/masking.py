@@ -53,9 +53,52 @@ def masked_lines(text: str, language: str | None, numbers: Iterable[int]) -> dic
                 continue
             start, stop = max(start, line_start), min(end, line_end)
             pieces.append(text[position:start])
-            pieces.append(f"{'*' * 8} ({stop - start} characters)")
+            pieces.append(_masked(stop - start))
             position = stop
         pieces.append(text[position:line_end])
         line = "".join(pieces).rstrip("\r")
         out[number] = line if len(line) <= MAX_SNIPPET else line[: MAX_SNIPPET - 1] + "\u2026"
     return out
+
+
+# Known secrets shorter than this are not searched for in other text: too many false hits.
+MIN_KNOWN_SECRET = 6
+
+
+def _masked(length: int) -> str:
+    return f"{'*' * 8} ({length} characters)"
+
+
+def _secret_spans(text: str, language: str | None) -> list[tuple[int, int]]:
+    detector = SecretDetector.default()
+    matches = list(detector.find_all(text, language))
+    if language is not None:
+        matches += detector.find_all(text, None)
+    return [(m.start, m.end) for m in matches]
+
+
+def secret_values(text: str, language: str | None) -> frozenset[str]:
+    """The secrets the detectors find in a file: what another tool may quote out of context."""
+    return frozenset(
+        value
+        for start, end in _secret_spans(text, language)
+        if len(value := text[start:end]) >= MIN_KNOWN_SECRET
+    )
+
+
+def masked_text(text: str, known: Iterable[str] = ()) -> str:
+    """Free text (another tool's message) with every secret masked as report snippets are:
+    what the detectors find in it, and every occurrence of a ``known`` value, since a tool
+    quotes a secret without what gave it away ("hardcoded password: 'Xk9...'")."""
+    spans = _secret_spans(text, None)
+    for value in known:
+        at = text.find(value)
+        while at >= 0:
+            spans.append((at, at + len(value)))
+            at = text.find(value, at + 1)
+    out: list[str] = []
+    position = 0
+    for start, end in merge(spans):
+        out += [text[position:start], _masked(end - start)]
+        position = end
+    return "".join(out) + text[position:]

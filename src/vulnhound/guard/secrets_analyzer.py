@@ -433,6 +433,7 @@ class SecretsAnalyzer:
     """Reports hard-coded secrets found by :class:`SecretDetector`."""
 
     text_only = True  # reads every file as text: no vulnerability analysis of the code
+    cache_scope = "file"  # a file's findings depend on that file alone (vulnhound.resultcache)
     per_file = True  # one file at a time: the runner holds each to per_file_timeout
 
     def __init__(self, detector: SecretDetector | None = None) -> None:

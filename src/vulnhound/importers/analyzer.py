@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
+from vulnhound.guard.masking import masked_text, secret_values
 from vulnhound.importers import load_findings
 from vulnhound.importers.paths import PathIndex
 from vulnhound.languages import ALL_LANGUAGES
@@ -45,6 +46,8 @@ class ImportedResults:
         if not files:
             return AnalyzerOutput(notes=(f"{self.path}: no scanned file to attribute its results to",))
         index = PathIndex(_root_of(files[0]), (f.path for f in files))
+        by_path = {f.path: f for f in files}
+        secrets: dict[str, frozenset[str]] = {}
         kept = []
         outside = 0
         for finding in self._findings:
@@ -52,8 +55,17 @@ class ImportedResults:
             if path is None:
                 outside += 1
                 continue
+            if path not in secrets:
+                secrets[path] = secret_values(by_path[path].text, by_path[path].language)
             kept.append(
-                replace(finding, location=replace(finding.location, path=path), analyzers=(self.name,))
+                replace(
+                    finding,
+                    location=replace(finding.location, path=path),
+                    analyzers=(self.name,),
+                    # the other tool may quote the secret it found: masked like our snippets
+                    message=masked_text(finding.message, secrets[path]),
+                    snippet=masked_text(finding.snippet, secrets[path]),
+                )
             )
         notes: tuple[str, ...] = ()
         if outside:

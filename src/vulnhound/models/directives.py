@@ -163,6 +163,7 @@ class DirectiveAnalyzer:
     """Reports lines that try to steer model-based review."""
 
     text_only = True  # reads every file as text: no vulnerability analysis of the code
+    cache_scope = "file"  # a file's findings depend on that file alone (vulnhound.resultcache)
     per_file = True  # one file at a time: the runner holds each to per_file_timeout
 
     @property

@@ -71,6 +71,38 @@ def files_not_analysed(result: ScanResult) -> int:
     return len({s.path for s in result.skipped})
 
 
+# What every report says of files in a language no code analyzer reads (JavaScript, Go...).
+TEXT_ONLY_NOTE = "text checks only (secrets, AI-directed text), no vulnerability analysis"
+
+
+def text_only_languages(result: ScanResult, counts: bool = True) -> str:
+    """``go (1 file), javascript (3 files)``: the languages that had only text checks."""
+    return ", ".join(
+        f"{lang} ({plural(n, 'file')})" if counts else lang
+        for lang, n in sorted(result.unsupported_languages)
+    )
+
+
+def coverage_parts(result: ScanResult) -> tuple[str, str, str]:
+    """The coverage every summary states, in the same words and counts:
+    ("12 files (3456 lines) analysed", "4 files NOT analysed", "4 files with text checks only
+    (go, javascript)"); the last two are "" when there are none."""
+    analysed = f"{plural(result.files_analyzed, 'file')} ({plural(result.lines_analyzed, 'line')}) analysed"
+    skipped = files_not_analysed(result)
+    not_analysed = f"{plural(skipped, 'file')} NOT analysed" if skipped else ""
+    text_only = (
+        f"{plural(result.text_only_files, 'file')} with text checks only ({text_only_languages(result, False)})"
+        if result.unsupported_languages
+        else ""
+    )
+    return analysed, not_analysed, text_only
+
+
+def coverage_line(result: ScanResult) -> str:
+    """``coverage_parts`` as one line: "12 files (3456 lines) analysed; 4 files NOT analysed; ..."."""
+    return "; ".join(part for part in coverage_parts(result) if part)
+
+
 CONTEXT_LABELS: dict[CodeContext, str] = {
     CodeContext.PRODUCTION: "in production code",
     CodeContext.TEST: "in test code",

@@ -26,7 +26,7 @@ from vulnhound.reporters.registry import ReportOptions
 from vulnhound.result import ModelUsage, ScanResult
 from vulnhound.rules.catalog import RuleInfo
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def location_dict(loc: Location) -> dict[str, Any]:
@@ -125,6 +125,7 @@ def document(result: ScanResult) -> dict[str, Any]:
         "targets": list(result.targets),
         "complete": not result.incomplete,
         "nothing_analysed": result.nothing_analysed,
+        "diff": {"base": result.diff_base, "left_out": result.diff_hidden} if result.diff_base else None,
         "summary": summary_dict(result),
         "filters": {
             "min_severity": result.min_severity.value,

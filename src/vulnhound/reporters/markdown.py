@@ -13,16 +13,19 @@ from vulnhound.findings import Finding
 from vulnhound.reporters._common import (
     CONTEXT_LABELS,
     SEVERITIES,
+    TEXT_ONLY_NOTE,
     Agreement,
     agreements,
     clean,
     context_summary,
+    coverage_line,
     files_not_analysed,
     location_text,
     one_line,
     ordered,
     ordered_skipped,
     plural,
+    text_only_languages,
     truncate,
 )
 from vulnhound.reporters.registry import ReportOptions
@@ -81,8 +84,7 @@ def render_markdown(result: ScanResult, options: ReportOptions) -> str:
         parts.append("### Notes\n\n" + "\n".join(f"- {escape(n)}" for n in result.notes))
     parts.append(
         f"<sub>vulnhound {escape(result.tool_version)} \u00b7 "
-        f"{plural(result.files_analyzed, 'file')}, {plural(result.lines_analyzed, 'line')} analysed "
-        f"in {result.duration_s:.2f}s</sub>"
+        f"{escape(coverage_line(result))} \u00b7 {result.duration_s:.2f}s</sub>"
     )
     return clean("\n\n".join(parts)) + "\n"
 
@@ -104,6 +106,11 @@ def _heading(result: ScanResult) -> str:
     skipped = files_not_analysed(result)
     if skipped:
         head += f"\n\n\u26a0\ufe0f {plural(skipped, 'file')} could not be analysed; see *Not analysed* below."
+    if result.unsupported_languages:  # "no findings" must not read as a clean JavaScript tree
+        head += (
+            f"\n\n\u26a0\ufe0f {plural(result.text_only_files, 'file')} "
+            f"({escape(text_only_languages(result, False))}) had {TEXT_ONLY_NOTE}."
+        )
     return head
 
 
@@ -117,8 +124,14 @@ def _summary_table(result: ScanResult) -> str:
         ("Suppressed", len(result.suppressed)),
         ("Matched baseline", result.baseline_matched),
         ("Below threshold", result.below_threshold),
+        *(
+            [(f"Old or outside the change (diff against {escape(result.diff_base)})", result.diff_hidden)]
+            if result.diff_base
+            else []
+        ),
         ("Files analysed", result.files_analyzed),
         ("Files not analysed", files_not_analysed(result)),
+        *([("Files with text checks only", result.text_only_files)] if result.unsupported_languages else []),
     ]
     rows += [f"| {label} | {value} |" for label, value in extra]
     return "\n".join(rows)
@@ -183,10 +196,10 @@ def _not_analysed(result: ScanResult) -> str:
         if len(entries) > MAX_SKIPPED_ROWS:
             lines += ["", f"\u2026 and {len(entries) - MAX_SKIPPED_ROWS} more; see the JSON report."]
     if result.unsupported_languages:
-        languages = ", ".join(
-            f"{escape(lang)} ({plural(n, 'file')})" for lang, n in sorted(result.unsupported_languages)
-        )
-        lines += ["", f"No vulnerability analysis (no analyzer for the language): {languages}"]
+        lines += [
+            "",
+            f"{TEXT_ONLY_NOTE[0].upper() + TEXT_ONLY_NOTE[1:]}: {escape(text_only_languages(result))}",
+        ]
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from vulnhound.findings import Confidence, Finding, Location, Severity, SuppressionKind
 from vulnhound.reporters._common import (
     SEVERITIES,
+    TEXT_ONLY_NOTE,
     TOOL_NAME,
     agreements,
     all_rules,
@@ -243,14 +244,12 @@ def invocation(result: ScanResult) -> dict[str, Any]:
             }
         )
     for language, count in sorted(result.unsupported_languages):
-        notes.append(
+        notes.append(  # a warning, like a skipped file: the run is not complete
             {
-                "level": "note",
-                "message": {
-                    "text": f"{plural(count, 'file')} in {language}: no vulnerability analysis "
-                    "(no analyzer for the language)"
-                },
+                "level": "warning",
+                "message": {"text": f"{plural(count, 'file')} in {language}: {TEXT_ONLY_NOTE}"},
                 "descriptor": {"id": "unsupported-language"},
+                "properties": {"language": language, "files": count},
             }
         )
     for loc in sorted(result.unused_suppressions):
@@ -281,6 +280,7 @@ def run_properties(result: ScanResult) -> dict[str, Any]:
         "suppressed": len(result.suppressed),
         "baselineMatched": result.baseline_matched,
         "belowThreshold": result.below_threshold,
+        "diff": {"base": result.diff_base, "leftOut": result.diff_hidden} if result.diff_base else None,
         "analyzers": list(result.analyzers),
         "durationSeconds": round(result.duration_s, 3) if math.isfinite(result.duration_s) else None,
         "modelUsage": [usage_dict(u) for u in sorted(result.model_usage, key=lambda u: u.model)],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
@@ -18,16 +19,19 @@ from rich.text import Text
 from vulnhound.findings import CodeContext, Finding, Severity
 from vulnhound.reporters._common import (
     SEVERITIES,
+    TEXT_ONLY_NOTE,
     Agreement,
     agreements,
     clean,
     context_summary,
+    coverage_parts,
     files_not_analysed,
     location_text,
     ordered,
     ordered_skipped,
     plural,
     skipped_by_reason,
+    text_only_languages,
 )
 from vulnhound.reporters.registry import ReportOptions
 from vulnhound.result import ScanResult
@@ -43,6 +47,13 @@ STYLES = {
 # Above this many skipped entries the "Not analysed" list is grouped by reason.
 GROUP_SKIPPED_ABOVE = 5
 
+MIN_WIDTH = 40
+# Quoted code sits behind a gutter, indented under its finding; a line too long for the width
+# continues on the next row behind the same gutter, marked as a continuation.
+GUTTER = "\u2502 "
+CONTINUED = "\u21aa "
+SNIPPET_INDENT = 6  # the finding's indent (2) and its details' (4)
+
 
 def render_text(result: ScanResult, options: ReportOptions) -> str:
     buffer = StringIO()
@@ -53,7 +64,7 @@ def render_text(result: ScanResult, options: ReportOptions) -> str:
         force_interactive=False,
         color_system="standard" if options.color else None,
         no_color=not options.color,
-        width=max(options.width, 40),
+        width=max(options.width, MIN_WIDTH),
         markup=False,
         emoji=False,
         highlight=False,
@@ -75,7 +86,9 @@ def _blocks(result: ScanResult, options: ReportOptions) -> list[RenderableType]:
             title = Text(f" {severity.value.upper()} ({len(group)}) ", style=STYLES[severity])
             blocks.append(Text.assemble("\n", title))
             for f in group:
-                blocks += [Text(""), _finding(f)]
+                blocks += [Text(""), _finding(f, max(options.width, MIN_WIDTH))]
+    if options.quiet:  # findings only; but an empty report must not pass for a clean scan
+        return blocks + ([Text(""), _summary(result)] if result.nothing_analysed else [])
     suppressed = ordered(result.suppressed)
     if suppressed and options.show_suppressed:
         blocks.append(_heading(f"Suppressed ({len(suppressed)})"))
@@ -103,7 +116,7 @@ def _heading(title: str) -> Text:
     return Text.assemble("\n", (title, "bold underline"))
 
 
-def _finding(f: Finding) -> RenderableType:
+def _finding(f: Finding, width: int) -> RenderableType:
     head = Text.assemble(
         (clean(location_text(f.location)), "bold"),
         "  ",
@@ -117,12 +130,7 @@ def _finding(f: Finding) -> RenderableType:
         head.append(f"  [{f.code_context.value}]", style="bold dim")
     lines: list[RenderableType] = [head, Padding(Text(clean(f.message)), (0, 0, 0, 4), expand=False)]
     if f.snippet:
-        snippet = Text()
-        for number, line in enumerate(clean(f.snippet).splitlines() or [""]):
-            snippet.append("\n" if number else "")
-            snippet.append("\u2502 ", style="dim")
-            snippet.append(line)
-        lines.append(Padding(snippet, (0, 0, 0, 4), expand=False))
+        lines.append(Padding(_snippet(f.snippet, width), (0, 0, 0, 4), expand=False))
     if f.flow:
         flow = Text("flow (source \u2192 sink):", style="dim")
         last = len(f.flow)
@@ -154,6 +162,37 @@ def _finding(f: Finding) -> RenderableType:
     return Padding(Group(*lines), (0, 0, 0, 2), expand=False)
 
 
+def _snippet(snippet: str, width: int) -> Text:
+    """The quoted code, every row behind the gutter. Long lines are folded here, not by rich,
+    which would continue them at the margin without the gutter and so look like new lines."""
+    first = max(width - SNIPPET_INDENT - cell_len(GUTTER), 10)
+    rest = first - cell_len(CONTINUED)
+    text = Text(overflow="fold")
+    for number, line in enumerate(clean(snippet).expandtabs(4).splitlines() or [""]):
+        for piece, chunk in enumerate(_fold(line, first, rest)):
+            text.append("\n" if number or piece else "")
+            text.append(GUTTER + (CONTINUED if piece else ""), style="dim")
+            text.append(chunk)
+    return text
+
+
+def _fold(line: str, first: int, rest: int) -> list[str]:
+    """``line`` cut into pieces of at most ``first`` cells, then ``rest`` (wide characters count
+    two). Spaces at a cut start the next piece: the report strips them at the end of a row."""
+    pieces: list[str] = []
+    current = ""
+    limit = first
+    for char in line:
+        if current and cell_len(current) + cell_len(char) > limit:
+            kept = current.rstrip(" ") or current
+            carried = current[len(kept) :]
+            pieces.append(kept if len(carried) < rest else current)
+            current, limit = (carried if len(carried) < rest else ""), rest
+        current += char
+    pieces.append(current)
+    return pieces
+
+
 def _suppressed(f: Finding) -> Text:
     assert f.suppression is not None
     why = f": {f.suppression.justification}" if f.suppression.justification else ""
@@ -179,10 +218,8 @@ def _not_analysed(result: ScanResult) -> list[RenderableType]:
             line = _skip_line(entry.path, entry.detail, entry.analyzer, reason=entry.reason.value)
             blocks.append(Text(clean(f"  {line}")))
     if result.unsupported_languages:
-        languages = ", ".join(
-            f"{lang} ({plural(n, 'file')})" for lang, n in sorted(result.unsupported_languages)
-        )
-        blocks.append(Text(clean(f"  no vulnerability analysis (no analyzer for the language): {languages}")))
+        note = Text(clean(f"{TEXT_ONLY_NOTE}: {text_only_languages(result)}"))
+        blocks.append(Padding(note, (0, 0, 0, 2), expand=False))
     return blocks
 
 
@@ -249,10 +286,11 @@ def _summary(result: ScanResult) -> Text:
         text.append(f", {result.baseline_matched} matched the baseline")
     if result.below_threshold:
         text.append(f", {result.below_threshold} below the severity/confidence threshold")
-    text.append(
-        f"; {plural(result.files_analyzed, 'file')} and {plural(result.lines_analyzed, 'line')} analysed"
-        f" in {result.duration_s:.2f}s"
-    )
-    if skipped:
-        text.append(f"; {plural(skipped, 'file')} NOT analysed", style="bold yellow")
+    if result.diff_base:
+        text.append(f", {result.diff_hidden} old or outside the change (diff against {result.diff_base})")
+    analysed, not_analysed, text_only = coverage_parts(result)
+    text.append(f"; {analysed} in {result.duration_s:.2f}s")
+    for warning in (not_analysed, text_only):
+        if warning:
+            text.append(f"; {warning}", style="bold yellow")
     return text
