@@ -8,6 +8,7 @@ escapes are recorded, never followed.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "package-lock.json",
     "npm-shrinkwrap.json",
 )
+
+
+_EXCLUDED_DIRS = frozenset(p[:-1] for p in DEFAULT_EXCLUDES if p.endswith("/") and "*" not in p)
+_EXCLUDED_DIR_GLOBS = tuple(p[:-1] for p in DEFAULT_EXCLUDES if p.endswith("/") and "*" in p)
+_EXCLUDED_FILES = frozenset(p for p in DEFAULT_EXCLUDES if not p.endswith("/"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +125,10 @@ class _Walker:
     ) -> None:
         self.root = root
         self.include = _spec(include) if include else None
-        self.exclude = _spec([*DEFAULT_EXCLUDES, *exclude])
+        # The defaults name folders and files wherever they are: a lookup of the entry's own
+        # name decides them (the walk never enters an excluded folder), the user's patterns
+        # go through the full gitignore matcher.
+        self.exclude = _spec(exclude) if exclude else None
         self.ignore_paths = frozenset(_real(p) for p in ignore_paths)
         self._ignore_names = frozenset(p.name for p in self.ignore_paths)
         self.respect_gitignore = respect_gitignore
@@ -149,8 +158,13 @@ class _Walker:
         return _spec(lines) if lines else None
 
     def _ignored(self, rel: str, is_dir: bool, ignores: list[tuple[str, Spec]]) -> bool:
+        name = rel.rpartition("/")[2]
+        if name in (_EXCLUDED_DIRS if is_dir else _EXCLUDED_FILES) or (
+            is_dir and any(fnmatch.fnmatchcase(name, glob) for glob in _EXCLUDED_DIR_GLOBS)
+        ):
+            return True
         probe = rel + "/" if is_dir else rel
-        if self.exclude.match_file(probe):
+        if self.exclude is not None and self.exclude.match_file(probe):
             return True
         for base, spec in ignores:
             sub = probe[len(base) + 1 :] if base else probe

@@ -30,6 +30,9 @@ class AnalysisContext:
     progress: Callable[[int], None] = field(default=lambda _n: None)
     # A diff scan's change: model analyzers spend requests only on code it touches.
     changed: ChangedCode | None = None
+    # Paths whose findings are wanted (the result cache re-analysing what a change reaches); a
+    # whole-program analyzer may analyse the other files only as far as those need them.
+    focus: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ def run_one(analyzer: Analyzer, files: Sequence[SourceFile], context: AnalysisCo
     file (e.g. nesting deep enough to exhaust the stack) costs only its own findings.
     An analyzer that works file by file is held to ``per_file_timeout`` on each file.
     """
+    if not files and getattr(analyzer, "cache_scope", None) in ("file", "program"):
+        return AnalyzerOutput()  # its results depend on files alone: none given, nothing to say
     limit = float(context.config.per_file_timeout)
     if not files or not works_per_file(analyzer) or not (0 < limit < math.inf):
         return _untimed(analyzer, files, context)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import PurePath
 
@@ -138,6 +138,7 @@ class TaintAnalyzer:
             taint_parameters=bool(getattr(config, "taint_parameters", False)),
             progress=context.progress,
             prefer=prefer,
+            focus=context.focus,
         )
 
 
@@ -149,6 +150,7 @@ def analyze_files(
     taint_parameters: bool = False,
     progress: object = None,
     prefer: Callable[[Sequence[FlowStep]], bool] | None = None,
+    focus: Collection[str] | None = None,
 ) -> AnalyzerOutput:
     """Analyse the files together (summaries flow between them).
 
@@ -159,7 +161,7 @@ def analyze_files(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyze(files, spec, timeout, taint_parameters, progress, prefer)
+        return _analyze(files, spec, timeout, taint_parameters, progress, prefer, focus)
     finally:
         if was_enabled:
             gc.enable()
@@ -172,7 +174,12 @@ def _analyze(
     taint_parameters: bool,
     progress: object,
     prefer: Callable[[Sequence[FlowStep]], bool] | None = None,
+    focus: Collection[str] | None = None,
 ) -> AnalyzerOutput:
+    """See :func:`analyze_files`. With ``focus`` (paths), only the functions of those files
+    are walked from the start, and the others on demand, when a walked function calls them
+    (module bodies are all walked: their globals feed everyone): the result cache asks for
+    the findings of the files a change reaches, the rest of the program only lends summaries."""
     program = Program()
     for source in files:
         if source.path == "__init__.py":  # the scan root is a package: its own imports name it
@@ -213,8 +220,13 @@ def _analyze(
     failed: dict[str, Skipped] = {}
     callers: dict[str, set[str]] = defaultdict(set)
     visits: dict[str, int] = defaultdict(int)
+    focused = None if focus is None else {m.name for m in program.modules.values() if m.path in set(focus)}
+
+    def wanted(qual: str) -> bool:
+        return focused is None or program.functions[qual].module in focused
+
     order = [q for q in program.functions if q.endswith(".<module>")]
-    order += [q for q in program.functions if not q.endswith(".<module>")]
+    order += [q for q in program.functions if not q.endswith(".<module>") and wanted(q)]
     queue = deque(order)
     queued = set(order)
     methods_of: dict[str, list[str]] = defaultdict(list)
@@ -265,6 +277,8 @@ def _analyze(
                     shared.module_envs[module.name] = env
                 for callee in walker.callees:
                     callers[callee].add(qual)
+                    if focused is not None and not visits[callee] and callee in program.functions:
+                        push(callee)  # on demand: its summary is needed
                 old = shared.summaries.get(qual)
                 if old is None or old.signature() != summary.signature():
                     shared.summaries[qual] = summary
@@ -295,12 +309,12 @@ def _analyze(
     # walk them again as such
     late = [
         q for q, fi in program.functions.items()
-        if q not in shared.views and not callers.get(q) and views.candidate(fi)
+        if q not in shared.views and not callers.get(q) and views.candidate(fi) and wanted(q)
     ]  # fmt: skip
     shared.views.update(late)
     entries = [
         q for q, fi in program.functions.items()
-        if q not in shared.views and not callers.get(q) and views.request_entry(fi)
+        if q not in shared.views and not callers.get(q) and views.request_entry(fi) and wanted(q)
     ]  # fmt: skip
     shared.entries.update(entries)
     late += entries

@@ -75,14 +75,24 @@ def imported_names(path: str, text: str) -> list[str]:
 
 
 class ImportGraph:
-    """Edges between scanned files: ``imports[p]`` are the files ``p`` may import."""
+    """Edges between scanned files: ``imports[p]`` are the files ``p`` may import.
+
+    Names resolve as the engine resolves them (:mod:`vulnhound.engine.modules`): a module's
+    full dotted name; a dotted suffix of it when no other module has that suffix; and, when
+    the scan root is a package itself, a name with that package's name in front.
+    """
 
     def __init__(self, names: Mapping[str, Iterable[str]]) -> None:
-        by_name: dict[str, set[str]] = {}
+        full: dict[str, set[str]] = {}
+        suffixes: dict[str, set[str]] = {}
         for path in names:
             dotted = module_name(path)[0].split(".")
-            for start in range(len(dotted)):  # the engine also knows a module by its suffixes
-                by_name.setdefault(".".join(dotted[start:]), set()).add(path)
+            full.setdefault(".".join(dotted), set()).add(path)
+            for start in range(1, len(dotted)):
+                suffixes.setdefault(".".join(dotted[start:]), set()).add(path)
+        by_name = {name: set(paths) for name, paths in suffixes.items() if len(paths) == 1}
+        for name, paths in full.items():
+            by_name.setdefault(name, set()).update(paths)
         self.imports: dict[str, set[str]] = {}
         self.importers: dict[str, set[str]] = {}
         for path, targets in names.items():
@@ -104,6 +114,7 @@ class ImportGraph:
 
 
 def _resolve(target: str, by_name: Mapping[str, set[str]]) -> set[str]:
+    """Every module a prefix of ``target`` may name (all prefixes: over, never under)."""
     parts = target.split(".")
     found: set[str] = set()
     for first in (0, 1):  # `django.x` names module `x` when the scan root is the package itself

@@ -8,9 +8,10 @@ An analyzer opts in with a class attribute ``cache_scope``:
 * ``"program"``: its result depends on the whole program (the taint engine). The last run's
   record of a scan root holds every file's hash, imports, findings and skips. When files
   changed, the *affected* files (the changed ones and every file importing them, directly or
-  not) are re-analysed together with everything they import (the summaries their flows go
-  through); findings that touch an affected file come from this run, the others from the
-  record. When that set is most of the program, the whole program is analysed instead.
+  not) are re-analysed, with everything they import loaded for the summaries their flows go
+  through (``AnalysisContext.focus`` tells the engine to walk those others only on demand);
+  findings that touch an affected file come from this run, the others from the record. When
+  that set is most of the program, the whole program is analysed instead.
 
 Timeouts depend on the machine's load, so a file that timed out is never served from the cache.
 """
@@ -18,7 +19,7 @@ Timeouts depend on the machine's load, so a file that timed out is never served 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput
@@ -71,6 +72,11 @@ def run_cached(
             plans.append(_ProgramPlan(analyzer, files, context, store, root))
         else:
             plans.append(_Plan(analyzer, files))
+    focus = [p.affected for p in plans if isinstance(p, _ProgramPlan) and p.done]
+    if focus:  # the engine walks the affected files' functions, the others only on demand
+        context = replace(context, focus=frozenset().union(*focus))
+    # every analyzer goes to the runner, in order (which one stays in this process depends on
+    # its place); one with nothing left to read returns at once
     fresh = runner([p.analyzer for p in plans], [p.todo for p in plans], context)
     outputs = []
     for plan, output in zip(plans, fresh, strict=True):
@@ -168,6 +174,8 @@ class _ProgramPlan(_Plan):
         graph = ImportGraph({**self.old["imports"], **self.imports})
         self.affected = graph.importers_of(changed)
         needed = graph.imported_by(self.affected) & set(self.hashes)
+        if "__init__.py" in self.hashes:  # the root package's name decides how imports resolve
+            needed.add("__init__.py")
         if len(needed) > FULL_RUN_SHARE * len(files):
             self.affected = set(self.hashes)
             return
