@@ -270,10 +270,19 @@ def run_job(job: Job, timeout: float, cwd: Path, env: dict[str, str]) -> TreeRun
 
 
 def build_jobs(
-    advisories: Sequence[str], data: Path, results: Path, tools: Sequence[str], extra: Sequence[str]
+    advisories: Sequence[str],
+    data: Path,
+    results: Path,
+    tools: Sequence[str],
+    extra: Sequence[str],
+    model_config: Path | None = None,
 ) -> tuple[list[Job], list[TreeRun]]:
     config = results / "empty-vulnhound.toml"  # given as --config: no scanned project's settings apply
     config.write_text("# pysec_eval: defaults only\n", encoding="utf-8")
+    flags: tuple[str, ...] = VULNHOUND_FLAGS
+    if model_config is not None:  # a model run: its configuration, and no --offline
+        config = model_config.resolve()
+        flags = tuple(f for f in VULNHOUND_FLAGS if f != "--offline")
     jobs, missing = [], []
     for advisory in advisories:
         for side in SIDES:
@@ -290,7 +299,7 @@ def build_jobs(
                     output = results / advisory / f"{side}.sarif"
                     command: tuple[str, ...] = (
                         sys.executable, "-m", "vulnhound", "scan", str(tree), "-f", "sarif", "-o", str(output),
-                        "--config", str(config), *VULNHOUND_FLAGS, *extra,
+                        "--config", str(config), *flags, *extra,
                     )  # fmt: skip
                 else:
                     output = results / "bandit" / advisory / f"{side}.json"
@@ -651,6 +660,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="scans in parallel (each scan uses --jobs 1)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per tree")
     parser.add_argument("--vulnhound-args", default="", help='extra scan flags, e.g. "--taint-parameters"')
+    parser.add_argument(
+        "--model-config",
+        type=Path,
+        help="a vulnhound.toml with [[models]] for model runs (--vulnhound-args names --model ...); "
+        "scans then run without --offline",
+    )
     parser.add_argument("--bandit", action="store_true", help="also run Bandit on every tree (the peer row)")
     parser.add_argument("--label", help="row label (default: git short HEAD, +wip when src/ is dirty)")
     parser.add_argument("--report", type=Path, help="write the scorer's JSON report here too")
@@ -680,7 +695,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ids = [i for i in every if i in set(args.ids.split(","))] if args.ids else every
     print(f"pysec-dev: {len(ids)} advisories, {tools}, results in {results}", flush=True)
 
-    jobs, missing = build_jobs(ids, data, results, tools, extra)
+    jobs, missing = build_jobs(ids, data, results, tools, extra, args.model_config)
     runs, phase_s = list(missing), {}
     for tool in tools:  # one scanner at a time, so neither slows the other down
         phase_start = time.perf_counter()

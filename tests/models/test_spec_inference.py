@@ -180,3 +180,10 @@ def test_scan_with_infer_specs_labels_then_scans_in_one_run(
     assert ("spec/sql-injection", "shop/views.py", 11) in _sql(json.loads(done.stdout))
     alone = cli("scan", root, "--infer-specs")  # no --model: a usage error, nothing written
     assert alone.returncode == 2 and "--infer-specs needs at least one --model" in alone.stderr
+    with ScriptedServer("openai", _label) as server:
+        (root / "vulnhound.toml").write_text(_config(server.url))
+        capped = cli("scan", root, "--model", "m", "--infer-specs", "--infer-specs-max", "1", "--no-cache")
+        assert server.count == 1  # the most I/O-like API only
+    assert "3 more left out (at most 1 asked)" in capped.stderr
+    bad = cli("scan", root, "--model", "m", "--hunt", "--infer-specs-max", "2")
+    assert bad.returncode == 2 and "--infer-specs-max needs --infer-specs" in bad.stderr

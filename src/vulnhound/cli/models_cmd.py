@@ -51,6 +51,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         help="first label unknown APIs with the first --model (vulnhound specs infer), then scan with them",
     )
     group.add_argument(
+        "--infer-specs-max",
+        dest="max",
+        type=int,
+        metavar="N",
+        help="with --infer-specs: ask about at most N APIs, the most I/O-like first (default: 60)",
+    )
+    group.add_argument(
         "--consensus", type=int, metavar="K", help="a model finding or dismissal needs K models to agree"
     )
     group.add_argument(
@@ -104,6 +111,9 @@ def wants_models(args: argparse.Namespace) -> bool:
         raise UsageError("--model needs --triage, --hunt and/or --infer-specs")
     if getattr(args, "hunt_top", None) is not None and (args.hunt_top < 1 or not args.hunt):
         raise UsageError("--hunt-top needs --hunt and a count of at least 1")
+    limit = getattr(args, "max", None)
+    if limit is not None and (limit < 1 or not getattr(args, "infer_specs", False)):
+        raise UsageError("--infer-specs-max needs --infer-specs and a count of at least 1")
     if args.consensus is not None and not 1 <= args.consensus <= len(models):
         raise UsageError(f"--consensus must be between 1 and the number of --model ({len(models)})")
     return True

@@ -86,7 +86,7 @@ def infer_into(
     said = ", ".join(f"{n} {role}(s)" for role, n in sorted(roles.items())) or "nothing usable"
     lines = [
         f"specs: {len(run.candidates)} API(s) asked"
-        + (f", {run.left_out} more left out by --max {limit}" if run.left_out else "")
+        + (f", {run.left_out} more left out (at most {limit} asked)" if run.left_out else "")
         + f"; labelled {said}; wrote {target}",
         *(f"specs: not answered: {line}" for line in run.inference.refused),
         *(f"specs: dropped: {line}" for line in run.inference.dropped),
