@@ -325,6 +325,24 @@ def test_flow_steps_numbered_with_source_sink_and_code() -> None:
     assert line.find("span", "ln").text == "42" and line.find("span", "src").text == "cursor.execute(sql)"
 
 
+def test_every_step_shows_its_line_with_the_expression_marked_and_escaped() -> None:
+    hostile = "    x = request.args.get('q') + '</pre><script>alert(1)</script>'"
+    result = replace(
+        rich_result(),
+        findings=(sqli_finding(),),
+        flow_lines=(("app/views.py", 38, hostile), ("app/util.py", 7, "    return f(x)")),
+    )
+    text, doc = page(result)
+    assert "<script>alert" not in text
+    steps = doc.find("ol", "flow").find_all("li", "step")
+    source = steps[0].find("pre", "code")
+    assert source.find("span", "ln").text == "38"
+    assert source.find("span", "src").text == hostile  # text, not markup
+    assert source.find("mark").text == "request.args.get('q')"  # columns 9 to 30
+    assert steps[1].find("mark").text.startswith("return")
+    assert len(steps[2].find_all("pre", "code")) == 1  # the sink keeps the reported line
+
+
 def test_step_notes_do_not_repeat_the_role() -> None:
     finding = replace(
         sqli_finding(),

@@ -178,6 +178,10 @@ def test_the_flow_crosses_the_helper_step_by_step(browser: Browser) -> None:
     assert line.find("span", "src").text == "return conn.execute(sql).fetchall()"
     command = _findings(doc)["py/command-injection"].find_all("li", "step")
     assert command[-1].find("span", "src").text.startswith("return subprocess.check_output(")
+    # every step shows its own line, the step's expression marked: the source's request.args
+    source = steps[0].find("pre", "code")
+    assert source.find("span", "ln").text == "12" and source.find("mark").text.startswith("request.args")
+    assert all(s.find("pre", "code") is not None for s in steps)
 
 
 def test_a_fragment_preselects_a_filter(browser: Browser) -> None:

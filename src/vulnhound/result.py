@@ -54,6 +54,8 @@ class ScanResult:
     # any: code-scanning reports name files relative to it (SARIF %SRCROOT%)
     repo_root: str = ""
     started_at: float = 0.0  # seconds since the epoch (reports that need a date; 0: unknown)
+    # (path, line, code with secrets masked) of every line a reported flow passes through
+    flow_lines: tuple[tuple[str, int, str], ...] = ()
     # a diff scan: what it compared with, and how many findings it left out as old or as
     # outside the change ("" and 0 for a full scan)
     diff_base: str = ""

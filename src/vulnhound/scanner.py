@@ -291,6 +291,7 @@ def scan(
     ]
     below = len(findings) - len(kept)
     kept.sort(key=Finding.sort_key)
+    flow_lines = _flow_lines(kept, by_path)
 
     # Conservative on purpose: a file that any of its analyzers could not finish is not
     # counted as analysed (nor are its lines), so a partial analysis never reads as complete.
@@ -318,6 +319,7 @@ def scan(
         unused_suppressions=tuple(unused),
         baseline_matched=baseline_matched,
         below_threshold=below,
+        flow_lines=flow_lines,
         diff_base=diff.label if diff is not None else "",
         diff_hidden=diff_hidden,
         duration_s=time.perf_counter() - started,
@@ -327,6 +329,23 @@ def scan(
         model_usage=tuple(usage),
         notes=tuple(notes),
         extras=tuple(extras),
+    )
+
+
+def _flow_lines(
+    findings: Sequence[Finding], by_path: dict[str, SourceFile]
+) -> tuple[tuple[str, int, str], ...]:
+    """The code of every line a reported flow passes through, secrets masked, for reports
+    that show a flow step by step (reporters never read files)."""
+    wanted: dict[str, set[int]] = {}
+    for finding in findings:
+        for step in finding.flow:
+            if step.location.path in by_path:
+                wanted.setdefault(step.location.path, set()).add(step.location.start_line)
+    return tuple(
+        (path, number, line)
+        for path, numbers in sorted(wanted.items())
+        for number, line in sorted(masked_lines(by_path[path].text, by_path[path].language, numbers).items())
     )
 
 

@@ -17,7 +17,7 @@ import html
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
 
 from vulnhound.findings import CodeContext, Finding, FlowStep, Severity
@@ -65,7 +65,7 @@ def render_html(result: ScanResult, options: ReportOptions) -> str:
         _header(result),
         _banner(result),
         _summary(result),
-        _findings(active),
+        _findings(active, {(path, line): code for path, line, code in result.flow_lines}),
         _suppressed(result, options),
         _not_analysed(result),
         _unused_suppressions(result, options),
@@ -278,21 +278,25 @@ def _filters(findings: Sequence[Finding]) -> str:
     )
 
 
-def _findings(findings: Sequence[Finding]) -> str:
+# (path, line) -> the code there, for the lines reported flows pass through (ScanResult.flow_lines)
+Lines = Mapping[tuple[str, int], str]
+
+
+def _findings(findings: Sequence[Finding], lines: Lines) -> str:
     if not findings:
         return '<section id="findings"><h2>Findings</h2><p class="empty">No active findings.</p></section>'
     parts = ['<section id="findings">', "<h2>Findings</h2>", _filters(findings)]
     parts.append('<p id="no-match" class="empty" hidden>No finding matches the selected filters.</p>')
     numbered = list(enumerate(findings, start=1))
     for severity, group in groupby(numbered, key=lambda item: item[1].severity):
-        parts.append(_severity_group(severity, list(group)))
+        parts.append(_severity_group(severity, list(group), lines))
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _severity_group(severity: Severity, numbered: list[tuple[int, Finding]]) -> str:
+def _severity_group(severity: Severity, numbered: list[tuple[int, Finding]], lines: Lines) -> str:
     files = [
-        _file_group(path, list(group))
+        _file_group(path, list(group), lines)
         for path, group in groupby(numbered, key=lambda item: item[1].location.path)
     ]
     return (
@@ -302,15 +306,15 @@ def _severity_group(severity: Severity, numbered: list[tuple[int, Finding]]) -> 
     )
 
 
-def _file_group(path: str, numbered: list[tuple[int, Finding]]) -> str:
-    items = "\n".join(_finding(f, n) for n, f in numbered)
+def _file_group(path: str, numbered: list[tuple[int, Finding]], lines: Lines) -> str:
+    items = "\n".join(_finding(f, n, lines) for n, f in numbered)
     return (
         f'<div class="file-group">\n<h4 class="file"><code>{esc(path)}</code> '
         f'<span class="count">{len(numbered)}</span></h4>\n{items}\n</div>'
     )
 
 
-def _finding(f: Finding, number: int) -> str:
+def _finding(f: Finding, number: int, lines: Lines) -> str:
     data = " ".join(
         f'data-{name}="{esc(json.dumps(values, ensure_ascii=True))}"' for name, values in _facets(f).items()
     )
@@ -321,7 +325,7 @@ def _finding(f: Finding, number: int) -> str:
     if f.snippet and not _code_step(f):
         parts.append(_code(f))
     if f.flow:
-        parts.append(_flow(f))
+        parts.append(_flow(f, lines))
     if f.triage is not None:
         parts.append(_triage(f))
     parts.append(_more(f, properties))
@@ -383,10 +387,12 @@ def _code(f: Finding) -> str:
     return f'<pre class="code"><code>{rows}</code></pre>'
 
 
-def _flow(f: Finding) -> str:
+def _flow(f: Finding, lines: Lines) -> str:
     last = len(f.flow)
     with_code = _code_step(f)
-    steps = [_step(f, step, n, _role(n, last), n == with_code) for n, step in enumerate(f.flow, start=1)]
+    steps = [
+        _step(f, step, n, _role(n, last), n == with_code, lines) for n, step in enumerate(f.flow, start=1)
+    ]
     return (
         f'<div class="flow-box"><p class="flow-title">Flow: source \u2192 sink '
         f'<span class="count">{plural(last, "step")}</span></p>\n'
@@ -400,18 +406,42 @@ def _role(number: int, last: int) -> str:
     return "sink" if number == last else "step"
 
 
-def _step(f: Finding, step: FlowStep, number: int, role: str, with_code: bool) -> str:
+def _step(f: Finding, step: FlowStep, number: int, role: str, with_code: bool, lines: Lines) -> str:
     note = one_line(step.note)
     # Engines often say "source: ..." themselves; the role badge already does.
     if role != "step" and note.lower().startswith(role + ":"):
         note = note[len(role) + 1 :].lstrip()
-    code = _code(f) if with_code else ""
+    code = _code(f) if with_code else _step_code(step, lines)
     badge = f'<span class="role">{role}</span>' if role != "step" else ""
     return (
         f'<li class="step {role}" data-step="{number}"><span class="num">{number}</span>'
         f'<div class="step-body"><div class="step-head">{badge}'
         f'<code class="loc">{esc(location_text(step.location))}</code></div>'
         f'<div class="note">{html.escape(note, quote=True)}</div>{code}</div></li>'
+    )
+
+
+def _step_code(step: FlowStep, lines: Lines) -> str:
+    """The line a flow step is on, the step's columns marked, when the result holds it."""
+    loc = step.location
+    text = lines.get((loc.path, loc.start_line))
+    if text is None:
+        return ""
+    start = max(loc.start_column - 1, 0)
+    end = (
+        loc.end_column - 1
+        if loc.end_line == loc.start_line and loc.end_column > loc.start_column
+        else len(text)
+    )
+    start, end = min(start, len(text)), min(max(end, start), len(text))
+    marked = (
+        html.escape(text[:start], quote=True)
+        + f"<mark>{html.escape(text[start:end], quote=True)}</mark>"
+        + html.escape(text[end:], quote=True)
+    )
+    return (
+        f'<pre class="code step-code"><code><span class="line"><span class="ln">{loc.start_line}</span>'
+        f'<span class="src">{marked}</span></span></code></pre>'
     )
 
 
@@ -618,6 +648,7 @@ button{font:inherit;padding:3px 12px;border:1px solid var(--line);border-radius:
 .why{color:var(--muted);overflow-wrap:anywhere}
 .verify{font-weight:600}.v-verified,.v-confirmed-by-consensus{color:#1a7f37}.v-refuted{color:var(--high)}.v-unverified{color:var(--medium)}
 .code{margin:8px 0;background:#0d1117;color:#e6edf3;border-radius:6px;padding:6px 0;white-space:pre-wrap;overflow-wrap:anywhere}
+.code mark{background:#d2992259;color:inherit;border-radius:2px;padding:0 1px}.step-code{margin-top:4px}
 .code .line{display:block;padding:0 12px 0 0}.code .line.hl{background:#bb800926;box-shadow:inset 3px 0 0 #d29922}
 .code .ln{display:inline-block;min-width:44px;padding:0 10px;text-align:right;color:#8b949e;user-select:none}
 .flow-box{margin:10px 0}.flow-title{margin:0 0 6px;font-weight:600;font-size:13px}
