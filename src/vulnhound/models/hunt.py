@@ -158,6 +158,35 @@ def agreement(models: Sequence[str], groups: list[list[_Item]], threshold: int) 
     return {"models": list(models), "matrix": matrix, "findings": len(groups), "threshold": threshold}
 
 
+# A unit larger than this is not sent: a minified bundle or generated table is one "line" of
+# hundreds of kilobytes (seen: a 330 kB editor.js ranked riskiest), costs a whole context
+# window and exposes a whole file for nothing a model could review.
+MAX_UNIT_BYTES = 16_000
+
+
+def _within_budget(units: list[CodeUnit]) -> tuple[list[CodeUnit], list[Skipped]]:
+    """The units small enough to send, and a skip for each file whose units were too large."""
+    kept: list[CodeUnit] = []
+    over: dict[str, int] = {}
+    for unit in units:
+        size = len(unit.text.encode("utf-8", "surrogatepass"))
+        if size > MAX_UNIT_BYTES:
+            over[unit.path] = max(over.get(unit.path, 0), size)
+        else:
+            kept.append(unit)
+    skipped = [
+        Skipped(
+            path,
+            SkipReason.TOO_LARGE,
+            f"not hunted: a code unit of {size:,} bytes, over the {MAX_UNIT_BYTES:,}-byte limit for one "
+            "request (minified or generated code?)",
+            NAME,
+        )
+        for path, size in sorted(over.items())
+    ]
+    return kept, skipped
+
+
 class HuntAnalyzer:
     """Sends every code unit to every selected model and keeps validated answers."""
 
@@ -178,6 +207,7 @@ class HuntAnalyzer:
     def analyze(self, files: Sequence[SourceFile], context: AnalysisContext) -> AnalyzerOutput:
         views = model_views(files, self.run_.router.door, NAME)
         every = [u for source in views for u in extract_units(source)]
+        every, oversized = _within_budget(every)
         changed = context.changed
         outside = 0
         if changed is not None:  # a diff scan hunts only where the change is
@@ -230,6 +260,7 @@ class HuntAnalyzer:
         verifier = Verifier(files, context.rules.for_analyzer("engine"), context.config.rule_files, spec)
         findings = [self._finding(g, _verdict(verifier, g)) for g in groups]
         skipped, notes = refusal_report(NAME, refused)
+        skipped += oversized
         if cut:
             per_file: dict[str, int] = {}
             for entry in cut:

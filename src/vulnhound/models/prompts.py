@@ -46,9 +46,20 @@ def boundary_tag(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
 
 
+# No line of code goes to a model longer than this: a minified or generated line is hundreds
+# of kilobytes of nothing a model can review, and all of it would leave the machine.
+MAX_LINE_CHARS = 1_000
+
+
 def numbered(lines: Sequence[str], first: int) -> str:
     width = len(str(first + len(lines)))
-    return "\n".join(f"{first + i:>{width}} | {line}" for i, line in enumerate(lines))
+    return "\n".join(f"{first + i:>{width}} | {_capped(line)}" for i, line in enumerate(lines))
+
+
+def _capped(line: str) -> str:
+    if len(line) <= MAX_LINE_CHARS:
+        return line
+    return f"{line[:MAX_LINE_CHARS]} [... {len(line) - MAX_LINE_CHARS:,} more characters not shown]"
 
 
 def fence_lines(tag: str) -> tuple[str, str]:

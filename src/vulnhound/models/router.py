@@ -320,7 +320,8 @@ class Router:
 
     def _attempt(self, client: ModelClient, outbound: OutboundRequest, schema: type[BaseModel]) -> _Result:
         with client.slots:
-            client.bucket.take()
+            if not self.plan:  # a plan sends nothing: no rate to keep
+                client.bucket.take()
             try:
                 guarded = self.door.send(outbound, client.config.timeout_s)
             except TransportError as exc:  # timeout, refused, dropped, too large: the guard logged it

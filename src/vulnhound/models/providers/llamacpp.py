@@ -86,7 +86,12 @@ class LlamaCppProvider:
                 body = json.dumps({"error": {"message": message}}).encode("utf-8")
                 return InboundResponse(503, {}, body, time.perf_counter() - started)
             result = server.handle_chat_completions(payload)
-        status = 500 if isinstance(result, dict) and "error" in result and "choices" not in result else 200
+        status = 200
+        if isinstance(result, dict) and "error" in result and "choices" not in result:
+            # llama.cpp's own status: 400 for a prompt over the context window (final: sending
+            # it again cannot help), 500 for a failure that might pass
+            code = result["error"].get("code") if isinstance(result["error"], dict) else None
+            status = code if isinstance(code, int) and 400 <= code < 600 else 500
         return InboundResponse(status, {}, json.dumps(result).encode("utf-8"), time.perf_counter() - started)
 
 
