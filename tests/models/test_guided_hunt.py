@@ -129,3 +129,19 @@ def test_minified_code_is_not_sent_and_long_lines_are_cut(tmp_path: Path, write_
     assert skip["reason"] == "too-large" and "not hunted" in skip["detail"]
     banner = [p for p in prompts if "def banner():" in p]
     assert banner and all(blob not in p and "more characters not shown]" in p for p in banner)
+
+
+def test_units_outside_production_code_rank_after_it() -> None:
+    """A docs/conf.py full of os.system ranked above the real code once and took the budget."""
+    files = [
+        *_files(),
+        SourceFile(
+            "docs/conf.py", "docs/conf.py", "python", "import os\n\n\ndef build():\n    os.system('make')\n"
+        ),
+    ]
+    units = [u for f in files for u in extract_units(f)]
+    spec = build_spec(RuleCatalog.load([]).for_analyzer("engine"))
+    plain = [r.unit.path for r in rank_units(units, files, spec)]
+    assert plain.index("docs/conf.py") < len(plain) - 1  # riskier than some real code on its own terms
+    ranked = rank_units(units, files, spec, lambda path: not path.startswith("docs/"))
+    assert ranked[0].unit.name == "run" and ranked[-1].unit.path == "docs/conf.py"

@@ -14,7 +14,15 @@ from dataclasses import dataclass, replace
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput, StageOutput
 from vulnhound.engine.spec import build_spec
-from vulnhound.findings import Confidence, Finding, Location, Severity, Suppression, SuppressionKind
+from vulnhound.findings import (
+    CodeContext,
+    Confidence,
+    Finding,
+    Location,
+    Severity,
+    Suppression,
+    SuppressionKind,
+)
 from vulnhound.guard.interface import CodeSpan
 from vulnhound.hunt.units import CodeUnit, extract_units, grammar_available, supported_languages
 from vulnhound.models.cwe import check_cwe, known_cwes
@@ -214,7 +222,10 @@ class HuntAnalyzer:
             touched = [u for u in every if changed.touches(u.path, u.start_line, u.end_line)]
             outside, every = len(every) - len(touched), touched
         spec = build_spec(context.rules.for_analyzer("engine"), tuple(context.config.rule_files))
-        ranked = rank_units(every, files, spec)
+        contexts = context.config.contexts
+        ranked = rank_units(
+            every, files, spec, lambda path: contexts.classify(path) is CodeContext.PRODUCTION
+        )
         top = self.run_.hunt_top
         chosen = ranked[:top] if top else ranked
         cut = ranked[len(chosen) :]

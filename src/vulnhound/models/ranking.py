@@ -12,7 +12,7 @@ follow the data one call further without being sent the callees' bodies.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from vulnhound.engine.modules import ModuleInfo, dotted, python_program
@@ -101,8 +101,15 @@ def _signature(node: ast.AST) -> str:
     return head + (f"  # {doc[0][:120]}" if doc else "")
 
 
-def rank_units(units: Sequence[CodeUnit], files: Sequence[SourceFile], spec: EngineSpec) -> list[Ranked]:
-    """Every unit with its risk, riskiest first (ties keep the file order)."""
+def rank_units(
+    units: Sequence[CodeUnit],
+    files: Sequence[SourceFile],
+    spec: EngineSpec,
+    production: Callable[[str], bool] = lambda _path: True,
+) -> list[Ranked]:
+    """Every unit with its risk, riskiest first (ties keep the file order); units outside
+    production code (``production(path)`` false: tests, examples, docs) after all the others:
+    on the dev set a docs/conf.py and a setup.py took the budget of real code."""
     ranker = Ranker(files, spec)
     ranked = [ranker.rank(u) for u in units]
-    return sorted(ranked, key=lambda r: -r.risk)
+    return sorted(ranked, key=lambda r: (not production(r.unit.path), -r.risk))
