@@ -189,7 +189,7 @@ def register(subparsers: Any) -> None:
         help="measure a model's triage on a labelled dataset; calibrated models may dismiss findings",
         description="Scan a labelled dataset (the formats of `vulnhound bench run`), have the model "
         "triage every finding, and record its false-dismissal rate (real findings called false "
-        "positives, with a 95%% Wilson interval) and its agreement with the labels. Triage lets the "
+        "positives, with a 95% Wilson interval) and its agreement with the labels. Triage lets the "
         "model dismiss only when the interval's upper bound is at most triage_max_false_dismissal.",
     )
     calibrate.add_argument("name", metavar="NAME", help="configured model")

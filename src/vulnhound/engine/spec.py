@@ -8,7 +8,6 @@ an engine rule (``[[rule.source]]`` ...), which lets a user file hold everything
 
 from __future__ import annotations
 
-import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,7 +18,7 @@ from typing import Any
 from vulnhound.engine.taint import EMBED
 from vulnhound.errors import RuleError
 from vulnhound.findings import Confidence, Severity
-from vulnhound.rules.catalog import RuleInfo, builtin_rule_files
+from vulnhound.rules.catalog import RuleInfo, builtin_documents
 from vulnhound.rules.schema import table_regex
 
 ALL = "*"  # a sanitizer or guard that clears every sink kind
@@ -427,17 +426,10 @@ def _read(path: str) -> dict[str, Any]:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from exc
 
 
-@functools.cache
-def _builtin_docs() -> tuple[tuple[str, Mapping[str, Any]], ...]:
-    """The shipped rule files, parsed once per process: the verifier builds a spec per model
-    claim, and parsing the TOML each time cost seconds per hunt (the builder only reads them)."""
-    return tuple((name, tomllib.loads(text)) for name, text in builtin_rule_files())
-
-
 def build_spec(rules: Sequence[RuleInfo], rule_files: Sequence[str] = ()) -> EngineSpec:
     """Compile every engine rule's sinks plus the shared tables of all rule files."""
     builder = _Builder()
-    for name, doc in _builtin_docs():
+    for name, doc in builtin_documents():
         builder.shared(doc, name)
     for path in rule_files:
         builder.shared(_read(path), path)

@@ -43,7 +43,7 @@ from vulnhound.languages import ALL_LANGUAGES
 from vulnhound.models import normalize
 from vulnhound.models.directive_detector import ODD_TO_NEWLINE, Detector, Directive
 from vulnhound.models.lexicon import Lexicon, gate_positions, lexicon
-from vulnhound.rules.catalog import RuleCatalog, RuleInfo, builtin_rule_files, load_rule_file
+from vulnhound.rules.catalog import RuleCatalog, RuleInfo, builtin_documents, parse_rule
 from vulnhound.sources import SourceFile
 
 __all__ = [
@@ -90,8 +90,9 @@ def _detector(patterns: tuple[re.Pattern[str], ...]) -> Detector:
 @cache
 def _builtin_rules() -> tuple[RuleInfo, ...]:
     rules: list[RuleInfo] = []
-    for name, text in builtin_rule_files():
-        rules.extend(r for r in load_rule_file(name, text, builtin=True) if r.analyzer == NAME)
+    for name, doc in builtin_documents():
+        parsed = (parse_rule(table, name, index) for index, table in enumerate(doc.get("rule", [])))
+        rules.extend(r for r in parsed if r.analyzer == NAME)
     return tuple(rules)
 
 

@@ -7,6 +7,7 @@ the detection part (sources, sinks, call patterns) of the same tables themselves
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -114,6 +115,13 @@ def load_rule_file(path: Path | str, text: str | None = None, *, builtin: bool =
     return [parse_rule(t, origin, i) for i, t in enumerate(doc.get("rule", []))]
 
 
+@functools.cache
+def builtin_documents() -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    """The shipped rule files parsed, once per process (the catalog and the engine's spec both
+    read them; parsing them was a tenth of a rescan). Readers must not modify them."""
+    return tuple((name, tomllib.loads(text)) for name, text in builtin_rule_files())
+
+
 def builtin_rule_files() -> Iterator[tuple[str, str]]:
     """(name, text) of every rule file shipped in the package, in name order."""
     data = resources.files("vulnhound.rules").joinpath("data")
@@ -139,9 +147,9 @@ class RuleCatalog:
     @classmethod
     def load(cls, extra_files: Iterable[Path] = ()) -> RuleCatalog:
         catalog = cls()
-        for name, text in builtin_rule_files():
-            for rule in load_rule_file(name, text, builtin=True):
-                catalog.add(rule)
+        for name, doc in builtin_documents():
+            for index, table in enumerate(doc.get("rule", [])):
+                catalog.add(parse_rule(table, name, index))
         for path in extra_files:
             for rule in load_rule_file(path):
                 catalog.add(rule)
