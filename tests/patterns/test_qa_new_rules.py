@@ -30,6 +30,22 @@ def test_tar_extraction_without_filter() -> None:
     ]
 
 
+def test_unpack_archive_without_a_filter_is_a_tar_slip() -> None:
+    code = """
+        import shutil
+        from shutil import unpack_archive
+        shutil.unpack_archive(downloaded, target)
+        unpack_archive(downloaded, target, "gztar")
+        shutil.unpack_archive(downloaded, target, filter="data")
+        shutil.unpack_archive(downloaded, target, filter=mode)
+    """
+    assert [h for h in hits(code) if h[0] == "py/tar-extraction"] == [
+        ("py/tar-extraction", 4),
+        ("py/tar-extraction", 5),
+        ("py/tar-extraction", 7),  # a variable filter is not provably safe
+    ]
+
+
 def test_tar_rule_metadata() -> None:
     (finding,) = analyze("import tarfile\ntarfile.open('a').extractall()\n")
     assert finding.cwe[0] == "CWE-22" and finding.severity.value == "high"
