@@ -150,3 +150,19 @@ def test_quiet_lists_findings_only_but_never_hides_an_empty_scan() -> None:
         assert chatter not in quiet
     assert text(empty_result(), quiet=True) == ""
     assert "NOTHING WAS ANALYSED" in text(nothing_analysed_result(), quiet=True)
+
+
+def test_not_analysed_lines_wrap_under_their_own_indent() -> None:
+    from vulnhound.sources import Skipped, SkipReason
+
+    detail = "taint analysis exceeded the per-file timeout of 20s " * 3
+    result = replace(
+        rich_result(), skipped=(Skipped("pkg/very/slow_module.py", SkipReason.TIMEOUT, detail, "engine"),)
+    )
+    out = text(result, width=60)
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  pkg/very/slow_module.py"))
+    wrapped = lines[start + 1 : start + 3]
+    assert wrapped and all(line.startswith("  ") and line.strip() for line in wrapped), lines[
+        start : start + 4
+    ]

@@ -212,15 +212,20 @@ def _not_analysed(result: ScanResult) -> list[RenderableType]:
     if len(result.skipped) > GROUP_SKIPPED_ABOVE:
         for reason, entries in skipped_by_reason(result.skipped).items():
             blocks.append(Text(f"  {reason} ({len(entries)})", style="bold yellow"))
-            blocks.extend(Text(clean(f"    {_skip_line(e.path, e.detail, e.analyzer)}")) for e in entries)
+            blocks.extend(_indented(_skip_line(e.path, e.detail, e.analyzer), 4) for e in entries)
     else:
         for entry in ordered_skipped(result.skipped):
             line = _skip_line(entry.path, entry.detail, entry.analyzer, reason=entry.reason.value)
-            blocks.append(Text(clean(f"  {line}")))
+            blocks.append(_indented(line, 2))
     if result.unsupported_languages:
         note = Text(clean(f"{TEXT_ONLY_NOTE}: {text_only_languages(result)}"))
         blocks.append(Padding(note, (0, 0, 0, 2), expand=False))
     return blocks
+
+
+def _indented(line: str, indent: int) -> RenderableType:
+    """A line that wraps under its own start, not at column 0."""
+    return Padding(Text(clean(line)), (0, 0, 0, indent), expand=False)
 
 
 def _skip_line(path: str, detail: str, analyzer: str, reason: str = "") -> str:
