@@ -111,6 +111,20 @@ SKIPPED: dict[tuple[str, str], str] = {
         "docs/quality.md",
         '.venv/bin/python benchmarks/pysec_eval.py --data DATA --bandit --write-docs [--label X] [--vulnhound-args "..."]',
     ): "synopsis of a development benchmark (DATA: 252 release trees outside the repository, hours)",
+    (
+        "docs/quality.md",
+        ".venv/bin/python benchmarks/pysec_eval.py --data DATA --ids IDS --jobs 1",
+    ): "development benchmark on a subset (DATA: release trees outside the repository)",
+    (
+        "docs/quality.md",
+        ".venv/bin/python benchmarks/pysec_eval.py --data DATA --ids IDS --jobs 1 --model-config qwen.toml "
+        '--vulnhound-args "--model qwen15 --infer-specs --infer-specs-max 10"',
+    ): "development benchmark with a 1.1 GB local model: about 30 minutes on 2 cores",
+    (
+        "docs/quality.md",
+        ".venv/bin/python benchmarks/pysec_eval.py --data DATA --ids IDS --jobs 1 --model-config qwen.toml "
+        '--vulnhound-args "--model qwen15 --hunt --hunt-top 3 --count-unverified"',
+    ): "development benchmark with a 1.1 GB local model: about 30 minutes on 2 cores",
 }
 
 # Never run here, whatever SKIPPED says: the quick start (`python3 -m venv` and `pip install`
