@@ -251,3 +251,38 @@ def test_imports_found_by_text_include_every_parsed_import() -> None:
         relative = path.relative_to(package.parent).as_posix()
         text = path.read_text(encoding="utf-8")
         assert _parsed_imports(relative, text) <= set(imported_names(relative, text)), relative
+
+
+def test_a_sink_two_modules_reach_keeps_its_finding_when_one_route_is_closed(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    """The finding at a shared sink shows one route (a.py) and lists the other (b.py). Closing
+    a.py's route must not lose the finding: b.py still reaches the sink."""
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": "import sqlite3\n\n\ndef run_query(q):\n    return sqlite3.connect('x').execute(q)\n",
+        "app/a.py": (
+            "from flask import Flask, request\nfrom app.db import run_query\n\napp = Flask(__name__)\n\n\n"
+            "@app.route('/a')\ndef a():\n    return str(run_query('SELECT ' + request.args['a']))\n"
+        ),
+        "app/b.py": (
+            "from flask import Flask, request\nfrom app.db import run_query\n\napp = Flask(__name__)\n\n\n"
+            "@app.route('/b')\ndef b():\n    return str(run_query('SELECT ' + request.args['b']))\n"
+        ),
+        **{f"app/other_{n}.py": f"def g{n}(x):\n    return x\n" for n in range(8)},
+    }
+    for name, text in files.items():
+        (tmp_path / "p" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "p" / name).write_text(text)
+    root = tmp_path / "p"
+    first = vulnhound.scan([root], Config())
+    assert [f.location.path for f in first.findings if f.rule_id == "py/sql-injection"] == ["app/db.py"]
+    for route in ("a", "b"):  # close each route in turn, the cache warm from the scan before
+        (root / "app" / f"{route}.py").write_text(
+            files[f"app/{route}.py"].replace(f"request.args['{route}']", "'1'")
+        )
+        cached = vulnhound.scan([root], Config())
+        fresh = vulnhound.scan([root], Config(cache=False))
+        assert _identity(cached) == _identity(fresh), route
+        (root / "app" / f"{route}.py").write_text(files[f"app/{route}.py"])
+        vulnhound.scan([root], Config())

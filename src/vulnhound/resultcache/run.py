@@ -102,6 +102,29 @@ class _Plan:
         return output
 
 
+def _paths(finding: Finding) -> set[str]:
+    """Every file a finding involves: its location, its flow, and the other sources the engine
+    saw reach the same sink (``other_sources``)."""
+    from vulnhound.diffscan import source_locations
+
+    steps = [finding.location, *(s.location for s in finding.flow), *source_locations(finding)]
+    return {loc.path for loc in steps}
+
+
+def _affected(graph: ImportGraph, changed: set[str], old: Sequence[Finding]) -> set[str]:
+    """The changed files and their importers, grown until no old finding straddles the border:
+    a finding is either recomputed whole or kept whole. (A sink two modules reach shows one
+    route; when that route's module changes, the other module must be walked again too, or the
+    finding it still causes would be lost.)"""
+    affected = graph.importers_of(changed)
+    involved = [_paths(f) for f in old]
+    while True:
+        grow = set().union(*(p for p in involved if p & affected and not p <= affected)) - affected
+        if not grow:
+            return affected
+        affected |= graph.importers_of(grow)
+
+
 def _timed_out(skipped: Sequence[Skipped]) -> set[str]:
     return {s.path for s in skipped if s.reason is SkipReason.TIMEOUT}
 
@@ -172,7 +195,7 @@ class _ProgramPlan(_Plan):
         changed |= set(self.old["hashes"]) - set(self.hashes)  # removed files
         changed |= set(self.old["timed_out"])
         graph = ImportGraph({**self.old["imports"], **self.imports})
-        self.affected = graph.importers_of(changed)
+        self.affected = _affected(graph, changed, [finding_from_json(f) for f in self.old["findings"]])
         needed = graph.imported_by(self.affected) & set(self.hashes)
         if "__init__.py" in self.hashes:  # the root package's name decides how imports resolve
             needed.add("__init__.py")
@@ -193,8 +216,7 @@ class _ProgramPlan(_Plan):
         }
 
     def _touches(self, finding: Finding) -> bool:
-        steps = [finding.location, *(s.location for s in finding.flow)]
-        return any(loc.path in self.affected for loc in steps)
+        return bool(_paths(finding) & self.affected)
 
     def finish(self, output: AnalyzerOutput) -> AnalyzerOutput:
         findings = [f for f in output.findings if self._touches(f)]
