@@ -10,8 +10,9 @@ An analyzer opts in with a class attribute ``cache_scope``:
   changed, the *affected* files (the changed ones and every file importing them, directly or
   not) are re-analysed, with everything they import loaded for the summaries their flows go
   through (``AnalysisContext.focus`` tells the engine to walk those others only on demand);
-  findings that touch an affected file come from this run, the others from the record. When
-  that set is most of the program, the whole program is analysed instead.
+  findings that touch an affected file come from this run, the others from the record (the
+  affected set first grows until no recorded finding straddles it). When that set is most of
+  the program, the whole program is analysed instead.
 
 Timeouts depend on the machine's load, so a file that timed out is never served from the cache.
 """
