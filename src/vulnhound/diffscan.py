@@ -216,7 +216,8 @@ def diff_scope(paths: Sequence[str | Path], config: Config, changed: ChangedCode
     """Scan the old side of ``paths`` (the same targets at the base revision) with ``config``.
 
     The old side runs the configured offline analyzers (no model, no imported results) with the
-    new side's rule files, so the two differ by the code alone. Nothing is scanned when no changed file lies under the targets.
+    new side's rule files, so the two differ by the code alone. Nothing is scanned when no
+    changed file lies under the targets.
     """
     from vulnhound.scanner import scan, with_inferred_specs
 
