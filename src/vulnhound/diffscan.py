@@ -26,7 +26,7 @@ from pathlib import Path
 
 from vulnhound.config import Config
 from vulnhound.errors import UsageError
-from vulnhound.findings import Finding, Location
+from vulnhound.findings import Finding, Location, source_locations
 from vulnhound.fingerprints import normalize
 from vulnhound.gitdiff import ChangeSet, changes_since, export_tree, repository_of, staged_changes
 from vulnhound.hunt.units import extract_units, grammar_available
@@ -135,19 +135,6 @@ def _edited_units(files: Sequence[SourceFile], changed: ChangedCode) -> _EditedU
 
 def _loose_key(finding: Finding) -> tuple[str, str]:
     return finding.rule_id, normalize(finding.snippet or finding.message)
-
-
-def source_locations(finding: Finding) -> list[Location]:
-    """Where the sources reaching a finding are: its flow's first step and the engine's
-    ``other_sources`` (the sources of the flows into the same sink it did not show)."""
-    found = [finding.flow[0].location] if finding.flow else []
-    listed = dict(finding.properties).get("other_sources", "")
-    for item in filter(None, listed.split(";")):
-        place = item.rpartition(":")[0]  # path:line:column
-        path, _, line = place.rpartition(":")
-        if path and line.isdigit():
-            found.append(Location(path, int(line)))
-    return found
 
 
 def source_keys(finding: Finding, text: Callable[[str, int], str]) -> frozenset[SourceKey]:

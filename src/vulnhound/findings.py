@@ -7,7 +7,8 @@ said; later stages derive new findings with :func:`dataclasses.replace`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 
 class Severity(enum.StrEnum):
@@ -170,3 +171,26 @@ class Finding:
             self.location.start_column,
             self.rule_id,
         )
+
+
+# The other sources an analyzer saw reach a finding's sink (the flow shows one): written by the
+# taint engine, read by diff scans and the result cache. "path:line:column;..." in properties.
+OTHER_SOURCES = "other_sources"
+
+
+def with_other_sources(finding: Finding, sources: Sequence[Location]) -> Finding:
+    if not sources:
+        return finding
+    listed = ";".join(f"{o.path}:{o.start_line}:{o.start_column}" for o in sources)
+    return replace(finding, properties=(*finding.properties, (OTHER_SOURCES, listed)))
+
+
+def source_locations(finding: Finding) -> list[Location]:
+    """Where the sources reaching a finding are: its flow's first step and its other sources."""
+    found = [finding.flow[0].location] if finding.flow else []
+    for item in filter(None, dict(finding.properties).get(OTHER_SOURCES, "").split(";")):
+        place = item.rpartition(":")[0]  # path:line:column
+        path, _, line = place.rpartition(":")
+        if path and line.isdigit():
+            found.append(Location(path, int(line)))
+    return found

@@ -254,14 +254,7 @@ def scan(
         if f.location.path in by_path
     }
     # Reports quote the line of each finding: with any secret on it masked.
-    wanted: dict[str, set[int]] = {}
-    for path, number in line_text:
-        wanted.setdefault(path, set()).add(number)
-    snippets = {
-        (path, number): line
-        for path, numbers in wanted.items()
-        for number, line in masked_lines(by_path[path].text, by_path[path].language, numbers).items()
-    }
+    snippets = _masked(line_text, by_path)
     findings = assign(_merge_duplicates(raw, catalog), line_text, snippets)
     diff_hidden = 0
     if diff is not None:
@@ -332,21 +325,26 @@ def scan(
     )
 
 
+def _masked(places: Iterable[tuple[str, int]], by_path: dict[str, SourceFile]) -> dict[tuple[str, int], str]:
+    """The text of each (path, line) of a scanned file, any secret on it masked."""
+    wanted: dict[str, set[int]] = {}
+    for path, number in places:
+        if path in by_path:
+            wanted.setdefault(path, set()).add(number)
+    return {
+        (path, number): line
+        for path, numbers in wanted.items()
+        for number, line in masked_lines(by_path[path].text, by_path[path].language, numbers).items()
+    }
+
+
 def _flow_lines(
     findings: Sequence[Finding], by_path: dict[str, SourceFile]
 ) -> tuple[tuple[str, int, str], ...]:
     """The code of every line a reported flow passes through, secrets masked, for reports
     that show a flow step by step (reporters never read files)."""
-    wanted: dict[str, set[int]] = {}
-    for finding in findings:
-        for step in finding.flow:
-            if step.location.path in by_path:
-                wanted.setdefault(step.location.path, set()).add(step.location.start_line)
-    return tuple(
-        (path, number, line)
-        for path, numbers in sorted(wanted.items())
-        for number, line in sorted(masked_lines(by_path[path].text, by_path[path].language, numbers).items())
-    )
+    places = [(s.location.path, s.location.start_line) for f in findings for s in f.flow]
+    return tuple((path, number, line) for (path, number), line in sorted(_masked(places, by_path).items()))
 
 
 def _analyse(

@@ -13,7 +13,6 @@ import gc
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import replace
 from pathlib import PurePath
 
 from vulnhound.analyzers.interface import AnalysisContext, AnalyzerOutput
@@ -22,7 +21,7 @@ from vulnhound.engine.modules import Program
 from vulnhound.engine.spec import EngineSpec, SinkSpec, build_spec, capped
 from vulnhound.engine.taint import Label, partial
 from vulnhound.engine.views import ViewIndex
-from vulnhound.findings import Confidence, Finding, FlowStep, Location
+from vulnhound.findings import Confidence, Finding, FlowStep, Location, with_other_sources
 from vulnhound.pyparse import PythonSyntaxError, parse_python
 from vulnhound.rules.catalog import RuleCatalog, RuleInfo
 from vulnhound.sources import Skipped, SkipReason, SourceFile
@@ -66,10 +65,7 @@ class _Collector:
     def _with_origins(self, finding: Finding) -> Finding:
         reported = finding.flow[0].location if finding.flow else None
         others = [o for o in self.origins[(finding.rule_id, finding.location)] if o != reported]
-        if not others:
-            return finding
-        listed = ";".join(f"{o.path}:{o.start_line}:{o.start_column}" for o in others[:MAX_ORIGINS])
-        return replace(finding, properties=(*finding.properties, ("other_sources", listed)))
+        return with_other_sources(finding, others[:MAX_ORIGINS])
 
     def report(self, sink: SinkSpec, location: Location, label: Label, callee: str, context: str) -> None:
         if not self.spec.accepts(sink, label.kind) or (sink.requires and sink.requires not in label.cleared):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from vulnhound.analyzers.interface import AnalysisContext, Analyzer, AnalyzerOutput
-from vulnhound.findings import Finding
+from vulnhound.findings import Finding, source_locations
 from vulnhound.resultcache.codec import finding_from_json, finding_to_json, skipped_from_json, skipped_to_json
 from vulnhound.resultcache.imports import ImportGraph, imported_names
 from vulnhound.resultcache.store import ResultStore, content_hash, digest, scope_key
@@ -106,8 +106,6 @@ class _Plan:
 def _paths(finding: Finding) -> set[str]:
     """Every file a finding involves: its location, its flow, and the other sources the engine
     saw reach the same sink (``other_sources``)."""
-    from vulnhound.diffscan import source_locations
-
     steps = [finding.location, *(s.location for s in finding.flow), *source_locations(finding)]
     return {loc.path for loc in steps}
 
