@@ -62,3 +62,14 @@ def write(root: Path, files: dict[str, str]) -> None:
 def commit_all(repo: Path, message: str = "change") -> None:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
+
+
+def shallow_clone(source: Path, branch: str, destination: Path) -> Path:
+    """A depth-1 clone of ``branch``, as CI checkouts make them."""
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", "--branch", branch, f"file://{source}", str(destination)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    return destination

@@ -4,14 +4,13 @@ changed units only, clear errors for a missing base."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gitrepo import ADMIN, GIT_ENV, commit_all, git, make_repo, write
+from gitrepo import ADMIN, commit_all, git, make_repo, shallow_clone, write
 from vulnhound.gitdiff import parse_unified_diff
 
 pytestmark = pytest.mark.skipif(
@@ -205,11 +204,7 @@ def test_a_base_missing_from_a_shallow_clone_is_a_clear_error(shop: Path, tmp_pa
     write(shop, {"README.md": "moved on\n"})
     commit_all(shop, "main moves on")
     clone = tmp_path / "shallow"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth=1", "--branch", "feature", f"file://{shop}", str(clone)],
-        check=True,
-        env={**os.environ, **GIT_ENV},
-    )
+    shallow_clone(shop, "feature", clone)
     done = cli("scan", clone, "--diff", "main", cwd=clone)
     assert done.returncode == 2
     assert "revision 'main' is not in the repository" in done.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from gitrepo import ADMIN, GIT_ENV, commit_all, git, make_repo, write
+from gitrepo import ADMIN, GIT_ENV, commit_all, git, make_repo, shallow_clone, write
 
 ACTION = Path(__file__).resolve().parents[1] / "action.yml"
 
@@ -97,11 +97,7 @@ def test_on_a_pull_request_the_scan_reports_only_what_the_branch_brings(tmp_path
     write(upstream, {"README.md": "main moved on\n"})
     commit_all(upstream, "main moves")
     work = tmp_path / "work"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth=1", "--branch", "feature", f"file://{upstream}", str(work)],
-        check=True,
-        env={**os.environ, **GIT_ENV},
-    )
+    shallow_clone(upstream, "feature", work)
     env = {**GIT_ENV, "BASE_REF": "main"}
     recorded, root = _scan(tmp_path, ".", cwd=work, extra=env)
     assert recorded.strip() == "exit-code=1"

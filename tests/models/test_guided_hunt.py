@@ -50,6 +50,11 @@ def build_command(directory):
 '''
 
 
+def _config(url: str) -> str:
+    """One scripted model, "m", in the local zone."""
+    return f'[[models]]\nname = "m"\nprovider = "openai"\nbase_url = "{url}"\nmodel = "m"\nzone = "local"\ntimeout_s = 5\n'
+
+
 def _files() -> list[SourceFile]:
     return [
         SourceFile("shop/app.py", "shop/app.py", "python", APP),
@@ -74,10 +79,7 @@ def test_hunt_top_sends_the_riskiest_units_with_callee_signatures(
     tmp_path: Path, write_tree: Any, cli: Any
 ) -> None:
     with ScriptedServer("openai", hunting_brain({"os.system": "CWE-78"})) as server:
-        config = (
-            f'[[models]]\nname = "m"\nprovider = "openai"\nbase_url = "{server.url}"\nmodel = "m"\n'
-            'zone = "local"\ntimeout_s = 5\n'
-        )
+        config = _config(server.url)
         root = write_tree(
             tmp_path / "repo",
             {"shop/__init__.py": "", "shop/app.py": APP, "shop/util.py": UTIL, "vulnhound.toml": config},
@@ -104,10 +106,7 @@ def test_minified_code_is_not_sent_and_long_lines_are_cut(tmp_path: Path, write_
     blob = "x" * 5000
     app = APP + f'\n\ndef banner():\n    return "{blob}"\n'
     with ScriptedServer("openai", hunting_brain({"os.system": "CWE-78"})) as server:
-        config = (
-            f'[[models]]\nname = "m"\nprovider = "openai"\nbase_url = "{server.url}"\nmodel = "m"\n'
-            'zone = "local"\ntimeout_s = 5\n'
-        )
+        config = _config(server.url)
         root = write_tree(
             tmp_path / "repo",
             {
